@@ -1,0 +1,13 @@
+/**
+ * The tensor-graph engine: IR, primitive ops with gradient rules, reverse-mode autodiff,
+ * ONNX encoding and onnxruntime sessions.
+ *
+ * @module
+ */
+
+export * from "./dtype.ts";
+export * from "./ir.ts";
+export * from "./autodiff.ts";
+export * from "./onnx.ts";
+export * from "./session.ts";
+export * as op from "./ops/mod.ts";

@@ -1,0 +1,152 @@
+/**
+ * onnxruntime-node sessions: execution-provider choice (`cpu` default, `cuda`, `webgpu`,
+ * from options or `GRLO_EP`), thread settings and typed conversion between host arrays
+ * and `ort.Tensor`.
+ *
+ * @module
+ */
+
+import * as ort from "onnxruntime-node";
+import type { DType, HostArray } from "./dtype.ts";
+
+/** A host tensor: dtype, concrete shape, data. */
+export interface HostTensor {
+  dtype: DType;
+  shape: number[];
+  data: HostArray;
+}
+
+/** Execution providers the kit knows. */
+export type ExecutionProvider = "cpu" | "cuda" | "webgpu";
+
+/** Options of {@link createSession}. */
+export interface SessionOptions {
+  /** Execution provider. @default process env `GRLO_EP` or "cpu" */
+  ep?: ExecutionProvider;
+  /** Intra-op threads (0 = onnxruntime's default). @default 0 */
+  threads?: number;
+  /** Graph optimisation level. @default "all" */
+  optimization?: "disabled" | "basic" | "extended" | "all";
+  /** Memory pattern planning (only helps fixed shapes). @default true */
+  memPattern?: boolean;
+  /** CPU memory arena. @default true */
+  cpuArena?: boolean;
+  /** Extra session config entries (`session.intra_op.allow_spinning`, ...). */
+  extra?: Record<string, string>;
+}
+
+/** The provider from `GRLO_EP`, validated. */
+export function defaultProvider(): ExecutionProvider {
+  const ep = (Deno.env.get("GRLO_EP") ?? "cpu").toLowerCase();
+  if (ep !== "cpu" && ep !== "cuda" && ep !== "webgpu") {
+    throw new Error(`GRLO_EP="${ep}" is not a known execution provider (cpu, cuda, webgpu)`);
+  }
+  return ep;
+}
+
+const FIX: Record<ExecutionProvider, string> = {
+  cpu: "",
+  cuda: "the CUDA provider libraries are not installed: run `deno task setup-cuda` on a machine " +
+    "with an NVIDIA driver and internet access (it fetches onnxruntime-node's CUDA 12 build)",
+  webgpu: "no WebGPU adapter was found: WebGPU needs a GPU with Vulkan drivers " +
+    "(libvulkan1 and the vendor ICD) visible to this process",
+};
+
+/** An onnxruntime session over a kit graph, with typed host inputs/outputs. */
+export class Session {
+  private constructor(
+    /** The underlying onnxruntime session. */
+    readonly ort: ort.InferenceSession,
+    /** Execution provider in use. */
+    readonly ep: ExecutionProvider,
+  ) {}
+
+  /** Creates a session from model bytes (or a path to an .onnx file). */
+  static async create(model: Uint8Array | string, options: SessionOptions = {}): Promise<Session> {
+    const ep = options.ep ?? defaultProvider();
+    const so: ort.InferenceSession.SessionOptions = {
+      executionProviders: [ep],
+      graphOptimizationLevel: options.optimization ?? "all",
+      enableMemPattern: options.memPattern ?? true,
+      enableCpuMemArena: options.cpuArena ?? true,
+      logSeverityLevel: 3,
+    };
+    if (options.threads) so.intraOpNumThreads = options.threads;
+    if (options.extra) so.extra = { session: {}, ...nest(options.extra) };
+    try {
+      const s = typeof model === "string"
+        ? await ort.InferenceSession.create(model, so)
+        : await ort.InferenceSession.create(model, so);
+      return new Session(s, ep);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (ep !== "cpu" && /provider|library|adapter|backend|not found|load/i.test(msg)) {
+        throw new Error(`execution provider "${ep}" is unavailable: ${FIX[ep]} (${msg})`);
+      }
+      throw e;
+    }
+  }
+
+  /** Input names in order. */
+  get inputNames(): readonly string[] {
+    return this.ort.inputNames;
+  }
+
+  /** Output names in order. */
+  get outputNames(): readonly string[] {
+    return this.ort.outputNames;
+  }
+
+  /** Runs the graph; feeds and results are host tensors keyed by value name. */
+  async run(
+    feeds: Record<string, HostTensor>,
+    outputs?: string[],
+  ): Promise<Record<string, HostTensor>> {
+    const input: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(feeds)) input[k] = toOrt(t);
+    const result = outputs ? await this.ort.run(input, outputs) : await this.ort.run(input);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
+    return out;
+  }
+
+  /** Frees native resources. */
+  async release(): Promise<void> {
+    await this.ort.release();
+  }
+}
+
+function nest(flat: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) {
+    const parts = k.split(".");
+    let o = out as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+    o[parts.at(-1)!] = v;
+  }
+  return out;
+}
+
+const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
+  float32: "float32",
+  float64: "float64",
+  float16: "float16",
+  int64: "int64",
+  int32: "int32",
+  uint8: "uint8",
+  bool: "bool",
+};
+
+/** Converts a host tensor to an `ort.Tensor` (zero-copy on CPU). */
+export function toOrt(t: HostTensor): ort.Tensor {
+  const type = ORT_TYPE[t.dtype];
+  if (!type) throw new Error(`dtype ${t.dtype} cannot be fed to onnxruntime from the host`);
+  // deno-lint-ignore no-explicit-any
+  return new ort.Tensor(type, t.data as any, t.shape);
+}
+
+/** Converts an `ort.Tensor` result to a host tensor. */
+export function fromOrt(t: ort.Tensor): HostTensor {
+  const dtype = (Object.entries(ORT_TYPE).find(([, v]) => v === t.type)?.[0] ?? "float32") as DType;
+  return { dtype, shape: [...t.dims], data: t.data as HostArray };
+}
