@@ -69,7 +69,12 @@ export async function gradCheck(
   g.output(loss!, "loss");
   grads.forEach((gr, i) => g.output(gr, `grad_${floatXs[i].name}`));
   ys.forEach((y, k) => g.output(y, `y${k}`));
-  const session = await Session.create(encodeModel(g), { ep: "cpu", threads: 1 });
+  // "basic": ORT's extended fusions (e.g. QuickGelu) have no float64 kernels.
+  const session = await Session.create(encodeModel(g), {
+    ep: "cpu",
+    threads: 1,
+    optimization: "basic",
+  });
 
   const feeds: Record<string, HostTensor> = {};
   inputs.forEach((inp, i) => {

@@ -1,0 +1,118 @@
+/**
+ * Grouped-query scaled dot-product attention with an additive bias (causal mask, padding,
+ * KV prefix), and {@link attentionBias} that builds that bias once per forward pass.
+ *
+ * Shapes: q [B, Hq, T, D]; k, v [B, Hkv, S, D] (S = past + T when decoding with a KV
+ * prefix); bias [B|1, 1, T, S]. Query head h reads kv head floor(h / (Hq/Hkv)), so q is
+ * viewed as [B, Hkv, G*T, D] and every product is one batched MatMul, no repeat of K/V.
+ * Outputs: o [B, Hq, T, D] and the probabilities P [B, Hq, T, S] (kept for the backward).
+ *
+ * Gradient, in the grouped view (Sc = scale):
+ *   dV = P^T dO      dP = dO V^T      dS = P * (dP - rowsum(dP * P))
+ *   dQ = Sc * dS K   dK = Sc * dS^T Q
+ *
+ * @module
+ */
+
+import { op, type OpDef, type Value } from "../lib/graph/mod.ts";
+import { callKernel, floatDtype, kernelFail, KIT_DOMAIN, sameDim } from "./_kernel.ts";
+
+const swap = (x: Value) => op.transpose(x, [0, 1, 3, 2]);
+/** [B, H, T, X] viewed as [B, heads, -1, X]. */
+const group = (x: Value, heads: number) => op.reshape(x, [0, heads, -1, 0]);
+
+/** The attention kernel. Attributes: numHeads, numKvHeads, scale. */
+export const ATTENTION: OpDef = {
+  opType: "Attention",
+  domain: KIT_DOMAIN,
+  attrs: { numHeads: "int", numKvHeads: "int", scale: "float" },
+  infer: (inputs, attrs) => {
+    const [q, k, v, bias] = inputs as Value[];
+    const dtype = floatDtype("Attention", [q, k, v, bias]);
+    const hq = attrs.numHeads as number, hkv = attrs.numKvHeads as number;
+    for (const x of [q, k, v, bias]) {
+      if (x.rank !== 4) kernelFail("Attention", [q, k, v, bias], `${x.name} must be 4-D`);
+    }
+    if (hq % hkv !== 0) {
+      kernelFail("Attention", [q, k, v, bias], `${hq} heads over ${hkv} kv heads`);
+    }
+    sameDim("Attention", [q, k, v], q.shape[1], hq, "query heads");
+    sameDim("Attention", [q, k, v], k.shape[1], hkv, "key heads");
+    sameDim("Attention", [q, k, v], v.shape[1], hkv, "value heads");
+    sameDim("Attention", [q, k, v], q.shape[3], k.shape[3], "head dim of q vs k");
+    sameDim("Attention", [q, k, v], k.shape[2], v.shape[2], "key vs value length");
+    sameDim("Attention", [q, k, bias], bias.shape[3], k.shape[2], "bias vs key length");
+    const [b, , t] = q.shape;
+    return [
+      { dtype, shape: [b, hq, t, v.shape[3]] },
+      { dtype, shape: [b, hq, t, k.shape[2]] },
+    ];
+  },
+  body: ([q, k, v, bias], attrs) => {
+    const hq = attrs.numHeads as number, hkv = attrs.numKvHeads as number;
+    const scores = op.mul(op.matmul(group(q, hkv), swap(k)), attrs.scale as number); // [B,Hkv,G*T,S]
+    const p = op.softmax(op.add(group(scores, hq), bias), -1); // [B,Hq,T,S]
+    const o = group(op.matmul(group(p, hkv), v), hq); // [B,Hq,T,D]
+    return [o, p];
+  },
+  vjp: (n, [dO, dPextra], needs) => {
+    const [q, k, v] = n.inputs as Value[];
+    const hq = n.attrs.numHeads as number, hkv = n.attrs.numKvHeads as number;
+    const scale = n.attrs.scale as number;
+    const p = group(n.outputs[1], hkv); // [B,Hkv,G*T,S]
+    const dOg = dO ? group(dO, hkv) : null;
+    let dP = dOg ? op.matmul(dOg, swap(v)) : null;
+    if (dPextra) dP = dP ? op.add(dP, group(dPextra, hkv)) : group(dPextra, hkv);
+    let dQ = null, dK = null;
+    if (dP && (needs[0] || needs[1])) {
+      const dS = op.mul(p, op.sub(dP, op.reduceSum(op.mul(dP, p), [-1], { keepdims: true })));
+      if (needs[0]) dQ = group(op.mul(op.matmul(dS, k), scale), hq);
+      if (needs[1]) dK = op.mul(op.matmul(swap(dS), group(q, hkv)), scale);
+    }
+    const dV = needs[2] && dOg ? op.matmul(swap(p), dOg) : null;
+    return [dQ, dK, dV, null];
+  },
+};
+
+/** Options of {@link attention}. */
+export interface AttentionOptions {
+  numHeads: number;
+  numKvHeads: number;
+  /** Softmax scale. @default 1/sqrt(head_dim) */
+  scale?: number;
+}
+
+/** Grouped-query attention; returns the output [B, Hq, T, D]. */
+export function attention(q: Value, k: Value, v: Value, bias: Value, o: AttentionOptions): Value {
+  const d = q.shape[3] as number;
+  return callKernel(ATTENTION, [q, k, v, bias], {
+    numHeads: o.numHeads,
+    numKvHeads: o.numKvHeads,
+    scale: o.scale ?? 1 / Math.sqrt(d),
+  })[0];
+}
+
+/** Additive value for disallowed positions (finite, so fully masked rows stay NaN-free). */
+export const MASKED = -1e9;
+
+/**
+ * The additive attention bias [B, 1, T, S] for `T` queries over `S` keys, where the keys
+ * are a KV prefix of `S - T` positions followed by the queries themselves: query i may see
+ * key j when `j <= i + (S - T)` (causal) and `keyMask[b, j]` is 1 (not padding).
+ *
+ * @param keyMask int64 [B, S], 1 for real tokens, 0 for padding
+ * @param queryLength scalar int64 value T (e.g. the input ids' sequence length)
+ * @param dtype dtype of the bias (the attention's compute dtype)
+ */
+export function attentionBias(keyMask: Value, queryLength: Value, dtype: Value["dtype"]): Value {
+  const c = (v: number) => op.constant(keyMask, "int64", [], [v]);
+  const s = op.gather(op.shapeOf(keyMask), c(1), 0); // scalar S
+  const past = op.sub(s, queryLength);
+  const rows = op.unsqueeze(op.add(op.range(c(0), queryLength, c(1)), past), [1]); // [T,1]
+  const cols = op.unsqueeze(op.range(c(0), s, c(1)), [0]); // [1,S]
+  const causal = op.lessOrEqual(cols, rows); // [T,S]
+  const keys = op.unsqueeze(op.equal(keyMask, 1), [1, 2]); // [B,1,1,S]
+  const allowed = op.and(op.unsqueeze(causal, [0, 1]), keys); // [B,1,T,S]
+  const zero = op.constant(keyMask, dtype, [], [0]);
+  return op.where(allowed, zero, op.constant(keyMask, dtype, [], [MASKED]));
+}

@@ -1,0 +1,61 @@
+/**
+ * Rotary position embedding, rotate-half convention (HF `apply_rotary_pos_emb`):
+ * with `x = [x1, x2]` split in halves of the last axis,
+ *   y = [x1*cos - x2*sin, x2*cos + x1*sin]
+ * where `cos`/`sin` hold the per-position angles for the first half (broadcast over heads).
+ *
+ * Gradient: the inverse rotation, i.e. the same kernel with `-sin`, for x; for the angles
+ * (rarely needed), dcos = x1*g1 + x2*g2 and dsin = x1*g2 - x2*g1, summed to their shapes.
+ *
+ * @module
+ */
+
+import { op, type OpDef, type Value } from "../lib/graph/mod.ts";
+import { callKernel, floatDtype, kernelFail, KIT_DOMAIN } from "./_kernel.ts";
+
+function rotate(x: Value, cos: Value, sin: Value, half: number): Value {
+  const [x1, x2] = op.split(x, -1, [half, half]);
+  const y1 = op.sub(op.mul(x1, cos), op.mul(x2, sin));
+  const y2 = op.add(op.mul(x2, cos), op.mul(x1, sin));
+  return op.concat([y1, y2], -1);
+}
+
+/** The RoPE kernel; inputs x [..., D], cos and sin broadcastable to [..., D/2]. */
+export const ROPE: OpDef = {
+  opType: "Rope",
+  domain: KIT_DOMAIN,
+  attrs: { half: "int" },
+  infer: (inputs) => {
+    const [x, cos, sin] = inputs as Value[];
+    const dtype = floatDtype("Rope", [x, cos, sin]);
+    const d = x.shape[x.rank - 1];
+    if (typeof d !== "number" || d % 2 !== 0) {
+      kernelFail("Rope", [x, cos, sin], "head dim must be even");
+    }
+    for (const c of [cos, sin]) {
+      const last = c.shape[c.rank - 1];
+      if (typeof last === "number" && last !== d / 2) {
+        kernelFail("Rope", [x, cos, sin], `cos/sin last dim must be ${d / 2}`);
+      }
+    }
+    return [{ dtype, shape: [...x.shape] }];
+  },
+  body: ([x, cos, sin], attrs) => [rotate(x, cos, sin, attrs.half as number)],
+  vjp: (n, [g], needs) => {
+    const [x, cos, sin] = n.inputs as Value[];
+    const dx = needs[0] ? rope(g!, cos, op.neg(sin)) : null;
+    if (!needs[1] && !needs[2]) return [dx, null, null];
+    const half = n.attrs.half as number;
+    const [x1, x2] = op.split(x, -1, [half, half]);
+    const [g1, g2] = op.split(g!, -1, [half, half]);
+    const dcos = needs[1] ? op.sumTo(op.add(op.mul(x1, g1), op.mul(x2, g2)), cos) : null;
+    const dsin = needs[2] ? op.sumTo(op.sub(op.mul(x1, g2), op.mul(x2, g1)), sin) : null;
+    return [dx, dcos, dsin];
+  },
+};
+
+/** Applies rotary embedding to `x` [..., D] with angles `cos`, `sin` [..., D/2]. */
+export function rope(x: Value, cos: Value, sin: Value): Value {
+  const half = (x.shape[x.rank - 1] as number) / 2;
+  return callKernel(ROPE, [x, cos, sin], { half })[0];
+}

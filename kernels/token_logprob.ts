@@ -1,0 +1,50 @@
+/**
+ * Per-token log-probabilities of given targets: `logp = x[target] - logsumexp(x)`.
+ * RL needs these (not the full [tokens x vocab] log-softmax), so the kernel outputs only
+ * the gathered values.
+ *
+ * Gradient: `dx = g * (onehot(target) - softmax(x))`, built as `-g*softmax(x)` plus a
+ * scatter-add of `g` at the targets (no one-hot is materialised).
+ *
+ * @module
+ */
+
+import { op, type OpDef, type Value } from "../lib/graph/mod.ts";
+import { callKernel, floatDtype, kernelFail, KIT_DOMAIN } from "./_kernel.ts";
+
+/** `log(sum(exp(x)))` over the last axis, kept as size 1, computed stably. */
+export function logSumExp(x: Value): Value {
+  const m = op.reduceMax(x, [-1], { keepdims: true });
+  return op.add(m, op.log(op.reduceSum(op.exp(op.sub(x, m)), [-1], { keepdims: true })));
+}
+
+/** The token log-probability kernel: logits [..., V], targets int64 [...] -> [...]. */
+export const TOKEN_LOGPROB: OpDef = {
+  opType: "TokenLogprob",
+  domain: KIT_DOMAIN,
+  infer: (inputs) => {
+    const [x, t] = inputs as Value[];
+    const dtype = floatDtype("TokenLogprob", [x]);
+    if (t.dtype !== "int64") kernelFail("TokenLogprob", [x, t], "targets must be int64");
+    if (t.rank !== x.rank - 1) {
+      kernelFail("TokenLogprob", [x, t], "targets must have rank of logits - 1");
+    }
+    return [{ dtype, shape: [...x.shape.slice(0, -1)] }];
+  },
+  body: ([x, t]) => {
+    const picked = op.gatherElements(x, op.unsqueeze(t, [-1]), -1);
+    return [op.squeeze(op.sub(picked, logSumExp(x)), [-1])];
+  },
+  vjp: (n, [g], needs) => {
+    if (!needs[0]) return [null, null];
+    const [x, t] = n.inputs as Value[];
+    const g1 = op.unsqueeze(g!, [-1]);
+    const dense = op.mul(op.neg(op.softmax(x, -1)), g1);
+    return [op.scatterElements(dense, op.unsqueeze(t, [-1]), g1, -1, "add"), null];
+  },
+};
+
+/** log p(target) under softmax(logits) along the last axis. */
+export function tokenLogprob(logits: Value, targets: Value): Value {
+  return callKernel(TOKEN_LOGPROB, [logits, targets])[0];
+}
