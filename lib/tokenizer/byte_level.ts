@@ -139,6 +139,7 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
  * await writeByteLevelTokenizer(dir);
  * const tok = await loadTokenizer(dir);
  * deepStrictEqual(tok.encode("hi"), [104, 105]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeByteLevelTokenizer(

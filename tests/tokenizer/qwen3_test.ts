@@ -1,6 +1,6 @@
 import { deepStrictEqual, notDeepStrictEqual } from "node:assert/strict";
 import { qwen3, ROUND_TRIP_TEXTS } from "./_fixtures.ts";
-import { qwen3TokenizerDir } from "../../lib/tokenizer/mod.ts";
+import { bytesToUnicode, qwen3TokenizerDir } from "../../lib/tokenizer/mod.ts";
 
 const tok = await qwen3();
 
@@ -85,4 +85,9 @@ Deno.test("Qwen3 normalizes input to NFC, so decomposed accents come back compos
 Deno.test("Qwen3 decode() maps ids past the vocabulary (model padding) to nothing", () => {
   deepStrictEqual(tok.decode([9707, 151669, 151935, 1879]), "Hello world");
   deepStrictEqual(tok.decode([]), "");
+});
+
+Deno.test("Qwen3's first 256 ids are exactly the byte alphabet of bytesToUnicode()", () => {
+  const ids = bytesToUnicode().map((char) => tok.tokenToId(char));
+  deepStrictEqual([...ids].sort((a, b) => a! - b!), Array.from({ length: 256 }, (_, i) => i));
 });
