@@ -11,3 +11,5 @@ export * from "./autodiff.ts";
 export * from "./onnx.ts";
 export * from "./session.ts";
 export * as op from "./ops/mod.ts";
+export * from "./train_step.ts";
+export * from "./train_runner.ts";

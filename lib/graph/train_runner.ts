@@ -1,0 +1,190 @@
+/**
+ * Runs train-step artifacts: holds parameters, AdamW moments and the step counter on the
+ * host and feeds them through the `train` graph (one step) or through `grad` per
+ * micro-batch plus `apply` (gradient accumulation).
+ *
+ * @module
+ */
+
+import { allocHost, type HostArray } from "./dtype.ts";
+import { type HostTensor, Session, type SessionOptions } from "./session.ts";
+import type { TrainArtifacts } from "./train_step.ts";
+
+/** What one optimizer step reports. */
+export interface StepResult {
+  /** Loss (weighted mean over micro-batches when accumulating). */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Scalar metrics declared by the loss builder (weighted means). */
+  metrics: Record<string, number>;
+}
+
+/** Parameters and optimizer state, by parameter name. */
+export interface TrainState {
+  params: Map<string, HostArray>;
+  m: Map<string, HostArray>;
+  v: Map<string, HostArray>;
+  /** Optimizer steps taken so far. */
+  step: number;
+}
+
+/** Holds a model's training state and steps it with the artifacts' graphs. */
+export class TrainRunner {
+  private trainSession?: Session;
+  private gradSession?: Session;
+  private applySession?: Session;
+
+  private constructor(
+    /** The artifacts being run. */
+    readonly artifacts: TrainArtifacts,
+    /** Current state (replaced after every step). */
+    public state: TrainState,
+    private readonly sessionOptions: SessionOptions,
+  ) {}
+
+  /**
+   * Creates a runner from initial parameter values (all parameters, frozen included);
+   * moments start at zero unless a saved state is given.
+   */
+  static create(
+    artifacts: TrainArtifacts,
+    params: Map<string, HostArray>,
+    options: SessionOptions & { resume?: Omit<TrainState, "params"> } = {},
+  ): TrainRunner {
+    const { resume, ...sessionOptions } = options;
+    const dtype = artifacts.manifest.dtype;
+    for (const p of artifacts.manifest.params) {
+      const data = params.get(p.name);
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      if (!data) throw new Error(`train runner: missing initial value for parameter "${p.name}"`);
+      if (data.length !== n) {
+        throw new Error(
+          `train runner: "${p.name}" has ${data.length} values, shape [${p.shape}] needs ${n}`,
+        );
+      }
+    }
+    const zeros = () =>
+      new Map(
+        artifacts.manifest.params.filter((p) => p.trainable).map((p) => [
+          p.name,
+          allocHost(dtype, p.shape.reduce((a, b) => a * b, 1)),
+        ]),
+      );
+    const state: TrainState = {
+      params: new Map(params),
+      m: resume?.m ?? zeros(),
+      v: resume?.v ?? zeros(),
+      step: resume?.step ?? 0,
+    };
+    return new TrainRunner(artifacts, state, sessionOptions);
+  }
+
+  private paramFeeds(): Record<string, HostTensor> {
+    const dtype = this.artifacts.manifest.dtype;
+    const feeds: Record<string, HostTensor> = {};
+    for (const p of this.artifacts.manifest.params) {
+      feeds[p.name] = { dtype, shape: p.shape, data: this.state.params.get(p.name)! };
+    }
+    return feeds;
+  }
+
+  private optimizerFeeds(lr: number): Record<string, HostTensor> {
+    const { dtype, params } = this.artifacts.manifest;
+    const scalar = (x: number): HostTensor => {
+      const data = allocHost(dtype, 1) as Float32Array;
+      data[0] = x;
+      return { dtype, shape: [], data };
+    };
+    const feeds: Record<string, HostTensor> = { lr: scalar(lr), step: scalar(this.state.step + 1) };
+    for (const p of params.filter((q) => q.trainable)) {
+      feeds[`adam_m.${p.name}`] = { dtype, shape: p.shape, data: this.state.m.get(p.name)! };
+      feeds[`adam_v.${p.name}`] = { dtype, shape: p.shape, data: this.state.v.get(p.name)! };
+    }
+    return feeds;
+  }
+
+  private takeUpdate(out: Record<string, HostTensor>): void {
+    const params = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
+    for (const p of this.artifacts.manifest.params.filter((q) => q.trainable)) {
+      params.set(p.name, out[`new.${p.name}`].data);
+      m.set(p.name, out[`new.adam_m.${p.name}`].data);
+      v.set(p.name, out[`new.adam_v.${p.name}`].data);
+    }
+    this.state = { params, m, v, step: this.state.step + 1 };
+  }
+
+  private metricsOf(out: Record<string, HostTensor>): Record<string, number> {
+    const r: Record<string, number> = {};
+    for (const k of this.artifacts.manifest.metrics) r[k] = Number(out[`metric.${k}`].data[0]);
+    return r;
+  }
+
+  /** One optimizer step on one batch. */
+  async step(batch: Record<string, HostTensor>, lr: number): Promise<StepResult> {
+    this.trainSession ??= await Session.create(this.artifacts.train, this.sessionOptions);
+    const out = await this.trainSession.run({
+      ...this.paramFeeds(),
+      ...this.optimizerFeeds(lr),
+      ...batch,
+    });
+    this.takeUpdate(out);
+    return {
+      loss: Number(out.loss.data[0]),
+      gradNorm: Number(out.grad_norm.data[0]),
+      metrics: this.metricsOf(out),
+    };
+  }
+
+  /**
+   * One optimizer step over several micro-batches: gradients are combined with `weights`
+   * (default: equal, summing to 1, which equals the full batch's mean loss when the
+   * micro-batches carry equal shares of it), then applied once.
+   */
+  async accumulate(
+    microBatches: Record<string, HostTensor>[],
+    lr: number,
+    weights?: number[],
+  ): Promise<StepResult> {
+    const w = weights ?? microBatches.map(() => 1 / microBatches.length);
+    this.gradSession ??= await Session.create(this.artifacts.grad, this.sessionOptions);
+    this.applySession ??= await Session.create(this.artifacts.apply, this.sessionOptions);
+    const { dtype, params } = this.artifacts.manifest;
+    const trainable = params.filter((p) => p.trainable);
+    const sums = new Map(
+      trainable.map((p) => [
+        p.name,
+        allocHost(dtype, p.shape.reduce((a, b) => a * b, 1)) as Float32Array,
+      ]),
+    );
+    let loss = 0;
+    const metrics: Record<string, number> = {};
+    for (let i = 0; i < microBatches.length; i++) {
+      const out = await this.gradSession.run({ ...this.paramFeeds(), ...microBatches[i] });
+      loss += w[i] * Number(out.loss.data[0]);
+      for (const [k, v] of Object.entries(this.metricsOf(out))) {
+        metrics[k] = (metrics[k] ?? 0) + w[i] * v;
+      }
+      for (const p of trainable) {
+        const acc = sums.get(p.name)!, g = out[`grad.${p.name}`].data as Float32Array;
+        for (let j = 0; j < acc.length; j++) acc[j] += w[i] * g[j];
+      }
+    }
+    const gradFeeds: Record<string, HostTensor> = {};
+    for (const p of trainable) {
+      gradFeeds[`grad.${p.name}`] = { dtype, shape: p.shape, data: sums.get(p.name)! };
+    }
+    const out = await this.applySession.run({
+      ...this.paramFeeds(),
+      ...this.optimizerFeeds(lr),
+      ...gradFeeds,
+    });
+    this.takeUpdate(out);
+    return { loss, gradNorm: Number(out.grad_norm.data[0]), metrics };
+  }
+
+  /** Frees the sessions. */
+  async release(): Promise<void> {
+    for (const s of [this.trainSession, this.gradSession, this.applySession]) await s?.release();
+  }
+}
