@@ -84,7 +84,16 @@ Deno.test("gradients flow only into float inputs; ids get none and an unused inp
   assert.deepEqual(gu.shape, [2]);
   g.output(ge, "ge");
   g.output(gu, "gu");
-  assert.ok(encodeModel(g).length > 0);
+  const s = await Session.create(encodeModel(g), { ep: "cpu" });
+  const out = await s.run({
+    e: { dtype: "float32", shape: [4, 2], data: new Float32Array(8) },
+    ids: { dtype: "int64", shape: [3], data: BigInt64Array.from([0n, 2n, 2n]) },
+    unused: { dtype: "float32", shape: [2], data: new Float32Array(2) },
+  });
+  // Row r of the embedding gradient counts how often id r occurs.
+  assert.deepEqual([...out.ge.data as Float32Array], [1, 1, 0, 0, 2, 2, 0, 0]);
+  assert.deepEqual([...out.gu.data as Float32Array], [0, 0]);
+  await s.release();
 });
 
 Deno.test("a graph with no outputs cannot be encoded", () => {
