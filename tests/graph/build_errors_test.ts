@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { encodeModel, grad, Graph, GraphError, op, type OpDef } from "../../lib/graph/mod.ts";
+import {
+  encodeModel,
+  grad,
+  Graph,
+  GraphError,
+  op,
+  type OpDef,
+  Session,
+} from "../../lib/graph/mod.ts";
 import { attention, rmsNorm } from "../../kernels/mod.ts";
 
 Deno.test("a MatMul shape mismatch fails at build time naming the op and both values", () => {
