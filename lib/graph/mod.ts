@@ -13,3 +13,4 @@ export * from "./session.ts";
 export * as op from "./ops/mod.ts";
 export * from "./train_step.ts";
 export * from "./train_runner.ts";
+export * from "./gemm_peak.ts";

@@ -31,6 +31,8 @@ export interface SessionOptions {
   memPattern?: boolean;
   /** CPU memory arena. @default true */
   cpuArena?: boolean;
+  /** Write an onnxruntime profile (JSON trace) with this file prefix. */
+  profilePrefix?: string;
   /** Extra session config entries (`session.intra_op.allow_spinning`, ...). */
   extra?: Record<string, string>;
 }
@@ -72,6 +74,10 @@ export class Session {
       logSeverityLevel: 3,
     };
     if (options.threads) so.intraOpNumThreads = options.threads;
+    if (options.profilePrefix) {
+      so.enableProfiling = true;
+      so.profileFilePrefix = options.profilePrefix;
+    }
     if (options.extra) so.extra = { session: {}, ...nest(options.extra) };
     try {
       const s = typeof model === "string"

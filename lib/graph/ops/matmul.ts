@@ -1,7 +1,10 @@
 /**
  * Matrix products: MatMul (batched, broadcasting) and Gemm (2-D, transposes), with
- * gradient rules. A product with a 2-D weight reduces its weight gradient with one
- * Gemm over all leading rows instead of a batched product plus a sum.
+ * gradient rules. A product with a 2-D weight computes both gradients as one 2-D MatMul
+ * over all leading rows instead of a batched product plus a sum. They use MatMul with an
+ * explicit Transpose, not Gemm's transA/transB: on onnxruntime 1.30 CPU, Gemm with
+ * transA ran ~4x slower at these shapes (transformer block train step 600 -> 220 ms,
+ * `deno task bench graph`, 2026-11-27).
  *
  * @module
  */
@@ -42,9 +45,9 @@ export const MatMul: OpDef = {
     if (b.rank === 2 && typeof k === "number" && typeof nn === "number") {
       // a [..., K] @ w [K, N]: flatten leading rows into one GEMM for both gradients.
       const g2 = reshape(g!, [-1, nn]);
-      const da = needs[0] ? reshape(gemm(g2, b, { transB: true }), shapeOf(a)) : null;
+      const da = needs[0] ? reshape(matmul(g2, transpose(b, [1, 0])), shapeOf(a)) : null;
       const a2 = reshape(a, [-1, k]);
-      const db = needs[1] ? gemm(a2, g2, { transA: true }) : null;
+      const db = needs[1] ? matmul(transpose(a2, [1, 0]), g2) : null;
       return [da, db];
     }
     return [
