@@ -1,0 +1,15 @@
+/**
+ * Model files and model graphs: HF config, safetensors, checkpoints, hub download, tiny models.
+ *
+ * @module
+ */
+
+export * from "./config.ts";
+export * from "./config_io.ts";
+export * from "./safetensors.ts";
+export * from "./safetensors_sharded.ts";
+export * from "./safetensors_write.ts";
+export * from "./params.ts";
+export * from "./tiny.ts";
+export * from "./checkpoint.ts";
+export * from "./hub.ts";

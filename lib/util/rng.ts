@@ -1,0 +1,188 @@
+/**
+ * A small seeded pseudo-random generator with a serialisable state.
+ *
+ * The generator is xoshiro128** (Blackman & Vigna, 2018) on four 32-bit words, seeded
+ * through splitmix32 so that nearby seeds give unrelated streams. Normal samples use
+ * the Box-Muller transform; the second sample of each pair is kept in the state, so a
+ * restored generator continues exactly where the saved one stopped.
+ *
+ * @module
+ */
+
+/** The full state of an {@link Rng}; plain JSON, for `trainer_state.json`. */
+export interface RngState {
+  /** The four xoshiro128** state words (unsigned 32-bit integers). */
+  s: [number, number, number, number];
+  /** The cached second normal sample of the last Box-Muller pair, or null. */
+  spare: number | null;
+}
+
+/** One splitmix32 step: returns the next state and its output. */
+function splitmix32(state: number): [number, number] {
+  const next = (state + 0x9e3779b9) >>> 0;
+  let z = next;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return [next, (z ^ (z >>> 16)) >>> 0];
+}
+
+/**
+ * Seeded generator of uniform integers, floats and normal samples.
+ *
+ * @example Same seed, same stream
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Rng } from "./rng.ts";
+ * deepStrictEqual(new Rng(7).float(), new Rng(7).float());
+ * ```
+ */
+export class Rng {
+  #s: Uint32Array = new Uint32Array(4);
+  #spare: number | null = null;
+
+  /**
+   * Creates a generator from an integer seed (any safe integer; only its low 53 bits matter).
+   *
+   * @param seed the seed
+   */
+  constructor(seed: number) {
+    if (!Number.isSafeInteger(seed)) {
+      throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
+    }
+    // Mix both halves of the seed so seeds above 2^32 differ from their low word.
+    let st = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) >>> 0, 0x27d4eb2f);
+    for (let i = 0; i < 4; i++) {
+      const [next, out] = splitmix32(st);
+      st = next;
+      this.#s[i] = out;
+    }
+    if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) this.#s[0] = 1;
+  }
+
+  /**
+   * Rebuilds a generator from a saved state.
+   *
+   * @param state a state from {@link Rng.getState}
+   * @returns a generator that continues the saved stream
+   */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(0);
+    r.setState(state);
+    return r;
+  }
+
+  /** @returns a copy of the current state (plain JSON). */
+  getState(): RngState {
+    const s = this.#s;
+    return { s: [s[0], s[1], s[2], s[3]], spare: this.#spare };
+  }
+
+  /**
+   * Replaces the state with a saved one.
+   *
+   * @param state a state from {@link Rng.getState}
+   */
+  setState(state: RngState): void {
+    const ok = Array.isArray(state?.s) && state.s.length === 4 &&
+      state.s.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+      state.s.some((w) => w !== 0) &&
+      (state.spare === null || typeof state.spare === "number");
+    if (!ok) {
+      throw new Error(
+        `Rng.setState: expected {s: four uint32 (not all 0), spare}, got ${JSON.stringify(state)}`,
+      );
+    }
+    this.#s.set(state.s);
+    this.#spare = state.spare;
+  }
+
+  /** @returns the next uniform unsigned 32-bit integer. */
+  nextU32(): number {
+    const s = this.#s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1] << 9) >>> 0;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** @returns a uniform float in [0, 1) with 53 random bits. */
+  float(): number {
+    const a = this.nextU32() >>> 5; // 27 bits
+    const b = this.nextU32() >>> 6; // 26 bits
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
+  /**
+   * Draws a uniform integer in [0, n) without modulo bias.
+   *
+   * @param n the exclusive upper bound, 1 <= n <= 2^32
+   * @returns the integer
+   */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > 0x100000000) {
+      throw new Error(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    const limit = 0x100000000 - (0x100000000 % n);
+    for (;;) {
+      const x = this.nextU32();
+      if (x < limit) return x % n;
+    }
+  }
+
+  /**
+   * Draws a normal sample.
+   *
+   * @param mean the mean @default 0
+   * @param std the standard deviation @default 1
+   * @returns the sample
+   */
+  normal(mean = 0, std = 1): number {
+    if (this.#spare !== null) {
+      const z = this.#spare;
+      this.#spare = null;
+      return mean + std * z;
+    }
+    let u = 0;
+    while (u === 0) u = this.float();
+    const v = this.float();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.#spare = r * Math.sin(2 * Math.PI * v);
+    return mean + std * r * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * Fills an array with normal samples.
+   *
+   * @param out the array to fill
+   * @param std the standard deviation @default 1
+   * @param mean the mean @default 0
+   * @returns `out`
+   */
+  fillNormal<T extends Float32Array | Float64Array>(out: T, std = 1, mean = 0): T {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std);
+    return out;
+  }
+
+  /**
+   * Shuffles an array in place (Fisher-Yates).
+   *
+   * @param items the array
+   * @returns `items`
+   */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
