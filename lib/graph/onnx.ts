@@ -28,7 +28,8 @@ export interface EncodeOptions {
 /** Serialises a graph to ONNX model bytes. */
 export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
   if (graph.outputs.length === 0) throw new GraphError(`graph "${graph.name}" has no outputs`);
-  const functions = collectFunctions(graph.nodes);
+  const nodes = liveNodes(graph.nodes, graph.outputs);
+  const functions = collectFunctions(nodes);
   const model = onnx.ModelProto.create({
     irVersion: options.irVersion ?? 10,
     producerName: options.producer ?? "grlo-kit",
@@ -39,7 +40,7 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
     ],
     graph: onnx.GraphProto.create({
       name: graph.name,
-      node: graph.nodes.map(encodeNode),
+      node: nodes.map(encodeNode),
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
       initializer: [...graph.initializers].map(([v, data]) =>
@@ -117,6 +118,18 @@ function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
   };
 }
 
+/** The nodes that some output depends on, in their original (topological) order. */
+export function liveNodes(nodes: readonly Node[], outputs: readonly Value[]): Node[] {
+  const needed = new Set<Value>(outputs);
+  const keep: boolean[] = new Array(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (!nodes[i].outputs.some((o) => needed.has(o))) continue;
+    keep[i] = true;
+    for (const x of nodes[i].inputs) if (x) needed.add(x);
+  }
+  return nodes.filter((_, i) => keep[i]);
+}
+
 /** Builds a FunctionProto for every kernel instance used (recursively, callees first). */
 function collectFunctions(nodes: readonly Node[]): onnxProto.onnx.IFunctionProto[] {
   const done = new Map<string, onnxProto.onnx.IFunctionProto>();
@@ -135,7 +148,7 @@ function collectFunctions(nodes: readonly Node[]): onnxProto.onnx.IFunctionProto
         domain: KIT_DOMAIN,
         input: inputs.map((x) => x.name),
         output: outputs.map((o) => o.name),
-        node: sub.nodes.map(encodeNode),
+        node: liveNodes(sub.nodes, outputs).map(encodeNode),
         opsetImport: [
           { domain: "", version: OPSET },
           { domain: KIT_DOMAIN, version: 1 },
