@@ -258,12 +258,10 @@ export function validateModelConfig(c: ModelConfig, source = "config"): void {
       `"${c.architecture}" does not match arch ${c.arch} / task ${c.task} (expected ${expectArch})`,
     );
   }
-  for (
-    const [field, id] of [["pad_token_id", c.padTokenId], ["bos_token_id", c.bosTokenId]] as const
-  ) {
-    if (id !== null && id >= c.vocabSize) {
-      fail(field, `${id} is outside the vocabulary (vocab_size ${c.vocabSize})`);
-    }
+  // pad_token_id may lie outside the vocabulary (a pad id can serve only to find the last
+  // real token), so only bos/eos are range-checked.
+  if (c.bosTokenId !== null && c.bosTokenId >= c.vocabSize) {
+    fail("bos_token_id", `${c.bosTokenId} is outside the vocabulary (vocab_size ${c.vocabSize})`);
   }
   for (const id of c.eosTokenId) {
     if (id >= c.vocabSize) {

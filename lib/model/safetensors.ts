@@ -279,8 +279,8 @@ export class SafetensorsFile implements TensorReader {
   async readRaw(name: string): Promise<Uint8Array> {
     const i = this.info(name);
     if (!this.#fh) throw new Error(`${this.path}: file is closed (reading "${name}")`);
-    // Allocate with 8-byte alignment so every dtype can be viewed without a copy.
-    const out = new Uint8Array(new ArrayBuffer(Math.ceil(i.byteLength / 8) * 8), 0, i.byteLength);
+    // A fresh buffer starts aligned for every dtype's typed-array view.
+    const out = new Uint8Array(i.byteLength);
     await readFully(this.#fh, out, i.offset, `${this.path} (tensor "${name}")`);
     return out;
   }

@@ -3,7 +3,7 @@
  *
  * The generator is xoshiro128** (Blackman & Vigna, 2018) on four 32-bit words, seeded
  * through splitmix32 so that nearby seeds give unrelated streams. Normal samples use
- * the Box-Muller transform; the second sample of each pair is kept in the state, so a
+ * the Marsaglia polar method; the second sample of each pair is kept in the state, so a
  * restored generator continues exactly where the saved one stopped.
  *
  * @module
@@ -37,7 +37,11 @@ function splitmix32(state: number): [number, number] {
  * ```
  */
 export class Rng {
-  #s: Uint32Array = new Uint32Array(4);
+  // The four state words, held as int32 numbers (V8 keeps them unboxed).
+  #a = 0;
+  #b = 0;
+  #c = 0;
+  #d = 0;
   #spare: number | null = null;
 
   /**
@@ -51,12 +55,14 @@ export class Rng {
     }
     // Mix both halves of the seed so seeds above 2^32 differ from their low word.
     let st = (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) >>> 0, 0x27d4eb2f);
+    const words: number[] = [];
     for (let i = 0; i < 4; i++) {
       const [next, out] = splitmix32(st);
       st = next;
-      this.#s[i] = out;
+      words.push(out);
     }
-    if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) this.#s[0] = 1;
+    if (!words.some((w) => w !== 0)) words[0] = 1;
+    [this.#a, this.#b, this.#c, this.#d] = words.map((w) => w | 0);
   }
 
   /**
@@ -73,8 +79,7 @@ export class Rng {
 
   /** @returns a copy of the current state (plain JSON). */
   getState(): RngState {
-    const s = this.#s;
-    return { s: [s[0], s[1], s[2], s[3]], spare: this.#spare };
+    return { s: [this.#a >>> 0, this.#b >>> 0, this.#c >>> 0, this.#d >>> 0], spare: this.#spare };
   }
 
   /**
@@ -92,21 +97,20 @@ export class Rng {
         `Rng.setState: expected {s: four uint32 (not all 0), spare}, got ${JSON.stringify(state)}`,
       );
     }
-    this.#s.set(state.s);
+    [this.#a, this.#b, this.#c, this.#d] = state.s.map((w) => w | 0);
     this.#spare = state.spare;
   }
 
   /** @returns the next uniform unsigned 32-bit integer. */
   nextU32(): number {
-    const s = this.#s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
+    const result = Math.imul(rotl(Math.imul(this.#b, 5), 7), 9) >>> 0;
+    const t = this.#b << 9;
+    this.#c ^= this.#a;
+    this.#d ^= this.#b;
+    this.#b ^= this.#c;
+    this.#a ^= this.#d;
+    this.#c ^= t;
+    this.#d = rotl(this.#d, 11);
     return result;
   }
 
@@ -134,6 +138,22 @@ export class Rng {
     }
   }
 
+  /** Draws a pair of independent standard normals (Marsaglia polar method) into #z0/#z1. */
+  #pair(): void {
+    let u: number, v: number, s: number;
+    do {
+      u = 2 * this.float() - 1;
+      v = 2 * this.float() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    this.#z0 = u * m;
+    this.#z1 = v * m;
+  }
+
+  #z0 = 0;
+  #z1 = 0;
+
   /**
    * Draws a normal sample.
    *
@@ -147,16 +167,13 @@ export class Rng {
       this.#spare = null;
       return mean + std * z;
     }
-    let u = 0;
-    while (u === 0) u = this.float();
-    const v = this.float();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.#spare = r * Math.sin(2 * Math.PI * v);
-    return mean + std * r * Math.cos(2 * Math.PI * v);
+    this.#pair();
+    this.#spare = this.#z1;
+    return mean + std * this.#z0;
   }
 
   /**
-   * Fills an array with normal samples.
+   * Fills an array with normal samples (the same values as `out.length` calls of `normal()`).
    *
    * @param out the array to fill
    * @param std the standard deviation @default 1
@@ -164,7 +181,14 @@ export class Rng {
    * @returns `out`
    */
   fillNormal<T extends Float32Array | Float64Array>(out: T, std = 1, mean = 0): T {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std);
+    let i = 0;
+    if (out.length > 0 && this.#spare !== null) out[i++] = this.normal(mean, std);
+    for (; i + 1 < out.length; i += 2) {
+      this.#pair();
+      out[i] = mean + std * this.#z0;
+      out[i + 1] = mean + std * this.#z1;
+    }
+    if (i < out.length) out[i] = this.normal(mean, std);
     return out;
   }
 
@@ -183,6 +207,7 @@ export class Rng {
   }
 }
 
+/** 32-bit rotate left (result as int32). */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }

@@ -65,4 +65,12 @@ Deno.test("Rng.shuffle() permutes in place and fillNormal() fills every element"
   assert.deepEqual([...shuffled].sort((a, b) => a - b), items);
   const buf = new Rng(2).fillNormal(new Float32Array(1000), 0.02);
   assert.ok(buf.every((v) => v !== 0 && Math.abs(v) < 0.2));
+  // fillNormal() draws the same stream as repeated normal() calls, whatever the cached state.
+  for (const [pre, n] of [[0, 7], [1, 7], [1, 8], [0, 1]]) {
+    const a = new Rng(3), b = new Rng(3);
+    for (let k = 0; k < pre; k++) assert.equal(a.normal(), b.normal());
+    const filled = a.fillNormal(new Float64Array(n), 0.3, 1);
+    assert.deepEqual([...filled], Array.from({ length: n }, () => b.normal(1, 0.3)));
+    assert.equal(a.normal(), b.normal());
+  }
 });
