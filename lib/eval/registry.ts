@@ -1,14 +1,21 @@
 /**
  * The registry of evaluation suites: `getSuite("gsm8k")`, `listSuites()`.
  *
- * Built-in suites are registered at the bottom of this file, one import and one
- * `registerSuite` line each; a new benchmark adds its two lines there (or calls
- * `registerSuite` from its own code). Suite modules must not import this file.
+ * Built-in suites are imported at the top of this file and registered at the bottom, one
+ * line each; a new benchmark adds its two lines (or calls `registerSuite` from its own
+ * code). Suite modules must not import this file.
  *
  * @module
  */
 
 import type { Suite } from "./suite.ts";
+// Built-in suites (registered at the bottom of this file).
+import { gsm8k } from "./suites/gsm8k.ts";
+import { math500 } from "./suites/math500.ts";
+import { aime24 } from "./suites/aime24.ts";
+import { amc23 } from "./suites/amc23.ts";
+import { mathFile } from "./suites/math_file.ts";
+import { arenaHard } from "./suites/arena_hard.ts";
 
 const suites = new Map<string, Suite>();
 
@@ -50,4 +57,10 @@ export function listSuites(domain?: Suite["domain"]): Suite[] {
   return [...suites.values()].filter((s) => domain === undefined || s.domain === domain);
 }
 
-// ---- built-in suites: one import + one registration per suite ----
+// ---- built-in suites, in the order of the transfer table ----
+registerSuite(gsm8k);
+registerSuite(math500);
+registerSuite(aime24);
+registerSuite(amc23);
+registerSuite(mathFile);
+registerSuite(arenaHard);

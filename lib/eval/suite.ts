@@ -50,6 +50,10 @@ export interface LoadOptions {
   skipMalformed?: boolean;
   /** Keep only the first `limit` tasks. */
   limit?: number;
+  /** Where skipped-line warnings go (with `skipMalformed`). @default console.warn */
+  onWarning?: (message: string) => void;
+  /** A JSONL file of the user's own items, for suites that grade any data (`math`). */
+  file?: string;
 }
 
 /** An evaluation suite. */
