@@ -1,0 +1,110 @@
+/**
+ * HumanEval (openai/human-eval, 164 Python problems), graded as human-eval does: the program
+ * `prompt + completion + "\n" + test + "\n" + "check(entry_point)"` (or a whole `solution`)
+ * runs in the sandbox with a 3 s limit and passes when it ends without an exception.
+ *
+ * Prompts follow evalplus' codegen: base models complete the prompt and stop at evalplus'
+ * stop strings for direct completion; chat models get evalplus' instruction and answer with a
+ * fenced code block, which is graded as the whole solution.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { loadDataset } from "../../data/resolve.ts";
+import type { EvalTask, GradeResult, LoadOptions, Suite } from "../suite.ts";
+import {
+  codeFromResponse,
+  humanEvalProgram,
+  pythonDefinition,
+  truncateAtStop,
+} from "../../reward/code/programs.ts";
+import { runHumanEvalProgram } from "../../reward/code/python.ts";
+
+const Record = z.object({
+  task_id: z.string(),
+  prompt: z.string(),
+  entry_point: z.string(),
+  canonical_solution: z.string(),
+  test: z.string(),
+});
+
+/** What a HumanEval task carries as its `reference`. */
+export type HumanEvalReference = z.infer<typeof Record>;
+
+/** evalplus' stop strings for direct completion on HumanEval (provider/utility.py). */
+export const HUMANEVAL_STOP = [
+  "\nif __name__",
+  "\ndef main(",
+  "\nprint(",
+  "\ndef ",
+  "\nclass ",
+  "\nimport ",
+  "\nfrom ",
+  "\nassert ",
+];
+
+/** evalplus' instruction for chat models (codegen.py). */
+export function pythonInstruction(prompt: string): string {
+  return "Please provide a self-contained Python script that solves the following problem " +
+    "in a markdown code block:\n```\n" + prompt.trim() + "\n```\n";
+}
+
+/** Options of {@link createHumanEvalSuite}. */
+export interface CodeSuiteOptions {
+  /** Run code without a sandbox when none works here. @default env GRLO_ALLOW_UNSANDBOXED=1 */
+  allowUnsandboxed?: boolean;
+}
+
+/**
+ * Whether the environment opts into unsandboxed execution (`GRLO_ALLOW_UNSANDBOXED=1`).
+ *
+ * @returns true only for the explicit value "1"
+ */
+export function allowUnsandboxedFromEnv(): boolean {
+  return Deno.env.get("GRLO_ALLOW_UNSANDBOXED") === "1";
+}
+
+/**
+ * Builds the HumanEval suite.
+ *
+ * @param options unsandboxed opt-in
+ * @returns the suite
+ */
+export function createHumanEvalSuite(options: CodeSuiteOptions = {}): Suite {
+  return {
+    name: "humaneval",
+    domain: "code",
+    defaultPromptStyle: "completion",
+    async load(o: LoadOptions = {}): Promise<EvalTask[]> {
+      const { records, warnings } = await loadDataset("humaneval/HumanEval.jsonl.gz", Record, {
+        dataDir: o.dataDir,
+        skipMalformed: o.skipMalformed,
+        limit: o.limit,
+      });
+      for (const w of warnings) console.warn(w);
+      return records.map((r) => ({
+        id: r.task_id,
+        messages: [{ role: "user", content: pythonInstruction(r.prompt) }],
+        completionPrompt: r.prompt,
+        stop: HUMANEVAL_STOP,
+        reference: r,
+      }));
+    },
+    async grade(task: EvalTask, response: string): Promise<GradeResult> {
+      const ref = task.reference as HumanEvalReference;
+      const picked = codeFromResponse(response, pythonDefinition(ref.entry_point));
+      const code = "solution" in picked
+        ? picked
+        : { completion: truncateAtStop(picked.completion, task.stop) };
+      const v = await runHumanEvalProgram(humanEvalProgram(ref, code), {
+        allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
+      });
+      const extracted = "solution" in code ? code.solution : code.completion;
+      return { correct: v.passed, extracted, reason: v.reason };
+    },
+  };
+}
+
+/** The HumanEval suite with default options. */
+export const humanevalSuite: Suite = createHumanEvalSuite();

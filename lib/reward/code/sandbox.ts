@@ -1,0 +1,332 @@
+/**
+ * Running untrusted code: one command in a fresh bubblewrap sandbox (layout and limits in
+ * `sandbox_argv.ts`), with a per-task work dir created outside the project and removed
+ * afterwards, stdin from /dev/null, a wall-clock limit that kills the whole process group,
+ * capped stdout/stderr, and a verdict with its reason.
+ *
+ * Where bubblewrap (or prlimit/setpriv/timeout) is missing, or a probe run fails, untrusted
+ * code is refused with {@link SandboxUnavailableError} unless the caller passes
+ * `allowUnsandboxed`; then it runs directly (limits via prlimit when present) and every run
+ * prints a warning and reports `sandboxed: false`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { type Bind, sandboxEnv, sandboxTempRoot } from "./sandbox_env.ts";
+import {
+  DEFAULT_LIMITS,
+  prlimitArgv,
+  SANDBOX_UID,
+  sandboxArgv,
+  type SandboxLimits,
+  WORK_DIR,
+} from "./sandbox_argv.ts";
+import { classifyEnding, type Verdict } from "./verdict.ts";
+
+/** Untrusted code was refused: no working sandbox and no `allowUnsandboxed`. */
+export class SandboxUnavailableError extends Error {
+  /** @param detail what is missing or what the probe printed */
+  constructor(detail: string) {
+    super(
+      `refusing to run untrusted code without a sandbox: ${detail}. Install bubblewrap and ` +
+        `util-linux (apt-get install bubblewrap util-linux), or pass allowUnsandboxed ` +
+        `(--allow-unsandboxed) to run it directly, at your own risk.`,
+    );
+    this.name = "SandboxUnavailableError";
+  }
+}
+
+/** Options of {@link runSandboxed}. */
+export interface SandboxOptions extends SandboxLimits {
+  /** Files written into the work dir before the run (flat names), text or bytes. */
+  files?: Record<string, string | Uint8Array>;
+  /** Extra read-only binds (e.g. the typescript package, an interpreter prefix). */
+  binds?: Bind[];
+  /** Environment variables inside (the rest is cleared). */
+  env?: Record<string, string>;
+  /** Work-dir files to read back after the run (regular files only, never symlinks). */
+  collect?: string[];
+  /** Run without a sandbox (with a warning) when none works here. @default false */
+  allowUnsandboxed?: boolean;
+}
+
+/** The outcome of one sandboxed command. */
+export interface SandboxResult extends Verdict {
+  /** Exit code of the sandbox (128+N when the command died of signal N). */
+  exitCode: number;
+  /** Captured stdout and stderr, each cut at `maxOutputBytes`. */
+  stdout: string;
+  stderr: string;
+  /** Wall-clock milliseconds. */
+  wallMs: number;
+  /** The collected files that exist as regular files. */
+  files: Record<string, Uint8Array>;
+  /** False when it ran without a sandbox (`allowUnsandboxed`). */
+  sandboxed: boolean;
+}
+
+let probe: Promise<string | null> | null = null;
+let warned = false;
+
+/**
+ * Checks once per process that a sandbox can start here (runs `/usr/bin/true` inside).
+ *
+ * @returns null when it works, else what is wrong
+ */
+export function sandboxProblem(): Promise<string | null> {
+  if (probe !== null) return probe;
+  probe = (async () => {
+    const env = sandboxEnv();
+    if (env.missing !== null) return env.missing;
+    const r = await launchAndWait(["/usr/bin/true"], { timeoutMs: 10_000 }, true);
+    return r.exitCode === 0 ? null : `a probe sandbox failed (${r.reason}): ${r.stderr.trim()}`;
+  })();
+  return probe;
+}
+
+async function decide(options: SandboxOptions): Promise<boolean> {
+  const problem = await sandboxProblem();
+  if (problem === null) return true;
+  if (!options.allowUnsandboxed) throw new SandboxUnavailableError(problem);
+  if (!warned) {
+    warned = true;
+    console.warn(`WARNING: running untrusted code WITHOUT a sandbox (${problem})`);
+  }
+  return false;
+}
+
+/**
+ * Runs one command in a fresh sandbox and classifies how it ended.
+ *
+ * @param argv the command inside the sandbox (absolute binary path; work files are relative
+ *   to the work dir, which is the current directory)
+ * @param options limits, input files, binds, files to collect
+ * @returns verdict, exit code, captured output, collected files
+ * @throws {SandboxUnavailableError} when no sandbox works here and `allowUnsandboxed` is unset
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runSandboxed(["/usr/bin/python3", "main.py"], {
+ *   timeoutMs: 3000,
+ *   files: { "main.py": "print(1 + 1)" },
+ * });
+ * // r.reason === "ok", r.stdout === "2\n"
+ * ```
+ */
+export async function runSandboxed(
+  argv: string[],
+  options: SandboxOptions,
+): Promise<SandboxResult> {
+  const sandboxed = await decide(options);
+  return await launchAndWait(argv, options, sandboxed);
+}
+
+/** A launched sandbox: its process, work dir and a kill switch. */
+export interface Launched {
+  /** The launcher process. */
+  child: Deno.ChildProcess;
+  /** Host path of the work dir. */
+  workDir: string;
+  /** Whether it runs inside bubblewrap. */
+  sandboxed: boolean;
+  /** Kills the whole process group (idempotent). */
+  kill(): void;
+  /** Removes the work dir (after the process ended). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Starts a command in a new sandbox without waiting for it (used by long-lived helpers such
+ * as the TypeScript compile service; stdin may be a pipe for them).
+ *
+ * @param argv the command inside
+ * @param options limits, files, binds
+ * @param stdin `"null"` for untrusted programs, `"piped"` for request/response services
+ * @returns the running sandbox
+ * @throws {SandboxUnavailableError} as {@link runSandboxed}
+ */
+export async function spawnSandboxed(
+  argv: string[],
+  options: SandboxOptions,
+  stdin: "null" | "piped",
+): Promise<Launched> {
+  const sandboxed = await decide(options);
+  return await launch(argv, options, sandboxed, stdin);
+}
+
+async function launch(
+  argv: string[],
+  o: SandboxOptions,
+  sandboxed: boolean,
+  stdin: "null" | "piped",
+): Promise<Launched> {
+  const env = sandboxEnv();
+  const workDir = await Deno.makeTempDir({ dir: sandboxTempRoot(), prefix: "grlo-sandbox-" });
+  for (const [name, content] of Object.entries(o.files ?? {})) {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith("..")) {
+      throw new Error(`sandbox file name must be a plain file name, got "${name}"`);
+    }
+    const path = join(workDir, name);
+    if (typeof content === "string") await Deno.writeTextFile(path, content);
+    else await Deno.writeFile(path, content);
+    await Deno.chmod(path, 0o644);
+  }
+  if (sandboxed && env.isRoot) await Deno.chown(workDir, SANDBOX_UID, SANDBOX_UID);
+  const backstop = Math.ceil(o.timeoutMs / 1000) + 2;
+  let cmd: string[];
+  if (sandboxed) {
+    cmd = sandboxArgv(argv, env, {
+      workDir,
+      binds: o.binds ?? [],
+      env: o.env ?? {},
+      limits: o,
+      backstopSeconds: backstop,
+    });
+  } else {
+    // Unsandboxed: the same paths, mapped to the host, with whatever limits we can set.
+    const map = (a: string) => {
+      if (a === WORK_DIR || a.startsWith(`${WORK_DIR}/`)) return workDir + a.slice(WORK_DIR.length);
+      for (const b of o.binds ?? []) {
+        if (a === b.target || a.startsWith(`${b.target}/`)) {
+          return b.source + a.slice(b.target.length);
+        }
+      }
+      return a;
+    };
+    const cpu = o.cpuSeconds ?? Math.ceil(o.timeoutMs / 1000) + 1;
+    cmd = [
+      ...(env.timeout ? [env.timeout, "-s", "KILL", `${backstop}s`] : []),
+      ...(env.prlimit ? prlimitArgv(env.prlimit, o, cpu) : []),
+      ...argv.map(map),
+    ];
+  }
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: sandboxed ? undefined : workDir,
+    clearEnv: true,
+    env: sandboxed
+      ? { PATH: "/usr/bin:/bin" }
+      : { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: workDir, LANG: "C.UTF-8", ...o.env },
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let killed = false;
+  child.status.then(() => killed = true, () => killed = true); // never signal a reaped pid
+  const kill = () => {
+    if (killed) return;
+    killed = true;
+    try {
+      Deno.kill(-child.pid, "SIGKILL"); // the group that `timeout` leads
+    } catch {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const cleanup = async () => {
+    try {
+      await Deno.remove(workDir, { recursive: true });
+    } catch {
+      await new Deno.Command("chmod", { args: ["-R", "u+rwx", workDir] }).output();
+      await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    }
+  };
+  return { child, workDir, sandboxed, kill, cleanup };
+}
+
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+  onOverflow: () => void,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  let over = false;
+  for await (const chunk of stream) {
+    if (over) continue; // keep draining until the kill closes the pipe
+    if (n + chunk.length > cap) {
+      chunks.push(chunk.subarray(0, cap - n));
+      n = cap;
+      over = true;
+      onOverflow();
+    } else {
+      chunks.push(chunk);
+      n += chunk.length;
+    }
+  }
+  const all = new Uint8Array(n);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+async function collect(workDir: string, names: string[]): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const name of names) {
+    const path = join(workDir, name);
+    try {
+      const st = await Deno.lstat(path);
+      if (!st.isFile || st.isSymlink) continue; // never follow what the code left behind
+      out[name] = await Deno.readFile(path);
+    } catch {
+      // absent
+    }
+  }
+  return out;
+}
+
+async function launchAndWait(
+  argv: string[],
+  o: SandboxOptions,
+  sandboxed: boolean,
+): Promise<SandboxResult> {
+  const t0 = performance.now();
+  const s = await launch(argv, o, sandboxed, "null");
+  let timedOut = false;
+  let outputLimited = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    s.kill();
+  }, o.timeoutMs);
+  const cap = o.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+  const overflow = () => {
+    outputLimited = true;
+    s.kill();
+  };
+  try {
+    const [stdout, stderr, status] = await Promise.all([
+      readCapped(s.child.stdout, cap, overflow),
+      readCapped(s.child.stderr, cap, overflow),
+      s.child.status,
+    ]);
+    clearTimeout(timer);
+    const verdict = classifyEnding({
+      code: status.code,
+      signal: status.signal,
+      timedOut: timedOut && !outputLimited,
+      outputLimited,
+      stderr,
+    });
+    const files = await collect(s.workDir, o.collect ?? []);
+    return {
+      ...verdict,
+      exitCode: status.code,
+      stdout,
+      stderr,
+      wallMs: performance.now() - t0,
+      files,
+      sandboxed: s.sandboxed,
+    };
+  } finally {
+    clearTimeout(timer);
+    s.kill();
+    await s.cleanup();
+  }
+}
