@@ -16,6 +16,9 @@ import { aime24 } from "./suites/aime24.ts";
 import { amc23 } from "./suites/amc23.ts";
 import { mathFile } from "./suites/math_file.ts";
 import { arenaHard } from "./suites/arena_hard.ts";
+import { humanevalSuite } from "./suites/humaneval.ts";
+import { humanevalTsSuite } from "./suites/humaneval_ts.ts";
+import { mbppplusSuite } from "./suites/mbppplus.ts";
 
 const suites = new Map<string, Suite>();
 
@@ -64,3 +67,6 @@ registerSuite(aime24);
 registerSuite(amc23);
 registerSuite(mathFile);
 registerSuite(arenaHard);
+registerSuite(humanevalSuite);
+registerSuite(humanevalTsSuite);
+registerSuite(mbppplusSuite);

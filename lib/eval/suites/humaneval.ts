@@ -82,7 +82,7 @@ export function createHumanEvalSuite(options: CodeSuiteOptions = {}): Suite {
         skipMalformed: o.skipMalformed,
         limit: o.limit,
       });
-      for (const w of warnings) console.warn(w);
+      for (const w of warnings) (o.onWarning ?? console.warn)(w);
       return records.map((r) => ({
         id: r.task_id,
         messages: [{ role: "user", content: pythonInstruction(r.prompt) }],

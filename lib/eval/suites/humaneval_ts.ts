@@ -77,7 +77,7 @@ export function createHumanEvalTsSuite(options: CodeSuiteOptions = {}): Suite {
         Record,
         { dataDir: o.dataDir, skipMalformed: o.skipMalformed, limit: o.limit },
       );
-      for (const w of warnings) console.warn(w);
+      for (const w of warnings) (o.onWarning ?? console.warn)(w);
       return records.map((r, k) => {
         let entry: string;
         try {

@@ -100,7 +100,7 @@ export function createMbppPlusSuite(options: CodeSuiteOptions & { cacheDir?: str
         Record,
         { skipMalformed: o.skipMalformed, limit: o.limit },
       );
-      for (const w of warnings) console.warn(w);
+      for (const w of warnings) (o.onWarning ?? console.warn)(w);
       return records.map((r, k) => ({
         id: r.task_id,
         messages: [{ role: "user", content: pythonInstruction(r.prompt) }],
