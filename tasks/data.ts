@@ -16,7 +16,7 @@
  */
 
 import { CliError, parseCli, splitList } from "../lib/cli.ts";
-import { datasetId, MANIFEST } from "../lib/data/manifest.ts";
+import { datasetId, type DatasetManifest, MANIFEST, parseManifest } from "../lib/data/manifest.ts";
 import { defaultCacheDir, resolveDataFile } from "../lib/data/resolve.ts";
 import { readMaybeGzipText } from "../lib/data/jsonl.ts";
 import { createProgress, formatAmount, type Progress } from "../lib/util/progress.ts";
@@ -43,6 +43,11 @@ const spec = {
     },
     offline: { type: "boolean", description: "never download; report what is missing" },
     list: { type: "boolean", description: "print the manifest and exit" },
+    manifest: {
+      type: "string",
+      valueName: "FILE",
+      description: "another manifest in the format of data/datasets.json (e.g. other mirrors)",
+    },
   },
   examples: ["deno task data --suites gsm8k,math500", "deno task data --mirror ../shared/data"],
 } as const;
@@ -53,14 +58,17 @@ async function main(): Promise<number> {
     console.log(cli.helpText);
     return 0;
   }
-  const folders = [...new Set(MANIFEST.files.map((f) => f.folder))];
+  const manifest: DatasetManifest = cli.values.manifest
+    ? parseManifest(JSON.parse(await Deno.readTextFile(cli.values.manifest)), cli.values.manifest)
+    : MANIFEST;
+  const folders = [...new Set(manifest.files.map((f) => f.folder))];
   const wanted = splitList(cli.values.suites);
   for (const w of wanted) {
     if (!folders.includes(w)) {
       throw new CliError(`--suites: unknown folder "${w}"; known: ${folders.join(", ")}`);
     }
   }
-  const files = MANIFEST.files.filter((f) => wanted.length === 0 || wanted.includes(f.folder));
+  const files = manifest.files.filter((f) => wanted.length === 0 || wanted.includes(f.folder));
   if (cli.values.list) {
     for (const f of files) {
       console.log(
@@ -84,6 +92,7 @@ async function main(): Promise<number> {
     let bar: Progress | null = null;
     try {
       const r = await resolveDataFile(id, {
+        manifest,
         dataDir: cli.values.mirror,
         cacheDir,
         offline: cli.values.offline || undefined,
