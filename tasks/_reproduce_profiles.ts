@@ -1,0 +1,194 @@
+/**
+ * The profiles of `deno task reproduce`: which policy and reward model it evaluates, and the
+ * default evaluation budget of each.
+ *
+ * - `toy` (default): a tiny Qwen3-architecture causal LM and a tiny Qwen3 sequence-
+ *   classification reward model with the byte-level tokenizer, random-initialised from fixed
+ *   seeds and written (once) into the run directory. Fits a 2-core CPU in minutes.
+ * - `qwen3-0.6b`: Qwen/Qwen3-0.6B-Base + Skywork/Skywork-Reward-V2-Qwen3-0.6B from the hub.
+ * - `paper`: Qwen/Qwen3-4B-Base + Skywork/Skywork-Reward-V2-Llama-3.1-8B (the paper's RM).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { defineModelConfig, type ModelConfig } from "../lib/model/config.ts";
+import { readModelConfig, toHfConfigJson } from "../lib/model/config_io.ts";
+import { downloadModel } from "../lib/model/hub.ts";
+import { createTinyModel } from "../lib/model/tiny.ts";
+import { BYTE_LEVEL_VOCAB_SIZE, writeByteLevelTokenizer } from "../lib/tokenizer/mod.ts";
+import { replaceDirAtomic } from "../lib/util/atomic.ts";
+import { pathExists } from "../lib/util/fs.ts";
+
+/** Profile names. */
+export const PROFILES = ["toy", "qwen3-0.6b", "paper"] as const;
+
+/** A profile name. */
+export type ProfileName = typeof PROFILES[number];
+
+/** What a profile evaluates and how much. */
+export interface Profile {
+  name: ProfileName;
+  /** One line for the output. */
+  description: string;
+  /** Default tasks per suite (null: the whole suite). */
+  limit: number | null;
+  /** Default most new tokens per response. */
+  maxTokens: number;
+  /** Longest sequence the reward model scores (longer pairs are cut in the response). */
+  rmMaxLength: number;
+  /** Makes the models available; returns the policy and reward model directories. */
+  prepare(
+    runDir: string,
+  ): Promise<{ model: string; rewardModel: string; modelName: string; rmName: string }>;
+}
+
+const BYTE = { padTokenId: 256, eosTokenId: [258] };
+
+/** The toy policy: Qwen3 architecture, byte-level vocabulary, 2 layers of width 64. */
+export function toyPolicyConfig(): ModelConfig {
+  return defineModelConfig({
+    arch: "qwen3",
+    hiddenSize: 64,
+    numHiddenLayers: 2,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+    headDim: 16,
+    intermediateSize: 192,
+    vocabSize: BYTE_LEVEL_VOCAB_SIZE,
+    tieWordEmbeddings: true,
+    ropeTheta: 1e6,
+    maxPositionEmbeddings: 32768,
+    ...BYTE,
+  });
+}
+
+/** The toy reward model: the same shape with a scalar `score` head. */
+export function toyRewardConfig(): ModelConfig {
+  return defineModelConfig({
+    arch: "qwen3",
+    task: "seq-cls",
+    hiddenSize: 64,
+    numHiddenLayers: 2,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+    headDim: 16,
+    intermediateSize: 192,
+    vocabSize: BYTE_LEVEL_VOCAB_SIZE,
+    ropeTheta: 1e6,
+    maxPositionEmbeddings: 32768,
+    ...BYTE,
+  });
+}
+
+/** Seeds of the toy models (fixed: the same run directory content on every machine). */
+export const TOY_SEEDS = { policy: 1, rewardModel: 2 } as const;
+
+/**
+ * Writes a tiny random model with the byte-level tokenizer into `dir`, or reuses the one there
+ * when its config is the same.
+ *
+ * @param dir the model directory
+ * @param config the config
+ * @param seed the init seed
+ * @param log progress lines
+ * @returns whether it was created (false: reused)
+ * @throws when `dir` holds a different model
+ */
+export async function ensureTinyModel(
+  dir: string,
+  config: ModelConfig,
+  seed: number,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const marker = join(dir, "tokenizer.json");
+  if (await pathExists(join(dir, "config.json")) && await pathExists(marker)) {
+    const have = toHfConfigJson(await readModelConfig(dir));
+    const want = toHfConfigJson(config);
+    if (JSON.stringify(have) !== JSON.stringify(want)) {
+      throw new Error(
+        `${dir} holds a different model than this profile makes; remove it or pass another --out`,
+      );
+    }
+    log(`reusing ${dir}`);
+    return false;
+  }
+  await replaceDirAtomic(dir, async (tmp) => {
+    // Norm weights and a wider init than HF's 0.02 make the random model's outputs depend on
+    // the input, so scores and samples differ between prompts.
+    await createTinyModel(tmp, config, { seed, std: 0.1, normStd: 0.1 });
+    await writeByteLevelTokenizer(tmp);
+  });
+  log(`created ${dir} (${config.architecture}, seed ${seed})`);
+  return true;
+}
+
+const toy: Profile = {
+  name: "toy",
+  description:
+    "tiny random Qwen3 (2 layers, width 64, byte-level tokenizer) + tiny random Qwen3 seq-cls RM",
+  limit: 10,
+  maxTokens: 32,
+  rmMaxLength: 1024,
+  async prepare(runDir) {
+    const model = join(runDir, "model");
+    const rewardModel = join(runDir, "reward-model");
+    const log = (l: string) => console.error(l);
+    await ensureTinyModel(model, toyPolicyConfig(), TOY_SEEDS.policy, log);
+    await ensureTinyModel(rewardModel, toyRewardConfig(), TOY_SEEDS.rewardModel, log);
+    return { model, rewardModel, modelName: "toy-qwen3-tiny", rmName: "toy-qwen3-rm-tiny" };
+  },
+};
+
+function hubProfile(
+  name: ProfileName,
+  policy: string,
+  rm: string,
+  description: string,
+  limit: number | null,
+): Profile {
+  return {
+    name,
+    description,
+    limit,
+    maxTokens: 3072,
+    rmMaxLength: 16384,
+    async prepare() {
+      const model = await downloadModel(policy);
+      const rewardModel = await downloadModel(rm);
+      return { model, rewardModel, modelName: policy, rmName: rm };
+    },
+  };
+}
+
+const PROFILE_TABLE: Record<ProfileName, Profile> = {
+  toy,
+  "qwen3-0.6b": hubProfile(
+    "qwen3-0.6b",
+    "Qwen/Qwen3-0.6B-Base",
+    "Skywork/Skywork-Reward-V2-Qwen3-0.6B",
+    "Qwen3-0.6B-Base + Skywork-Reward-V2-Qwen3-0.6B (hub download)",
+    100,
+  ),
+  paper: hubProfile(
+    "paper",
+    "Qwen/Qwen3-4B-Base",
+    "Skywork/Skywork-Reward-V2-Llama-3.1-8B",
+    "Qwen3-4B-Base + Skywork-Reward-V2-Llama-3.1-8B, the paper's models (hub download)",
+    null,
+  ),
+};
+
+/**
+ * Looks up a profile.
+ *
+ * @param name `toy`, `qwen3-0.6b` or `paper`
+ * @returns the profile
+ * @throws naming the known profiles
+ */
+export function getProfile(name: string): Profile {
+  if (!(PROFILES as readonly string[]).includes(name)) {
+    throw new Error(`unknown profile "${name}"; known: ${PROFILES.join(", ")}`);
+  }
+  return PROFILE_TABLE[name as ProfileName];
+}
