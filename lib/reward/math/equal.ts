@@ -20,7 +20,7 @@
  */
 
 import { isClose, pyFloat } from "./_python.ts";
-import { symbolicEqual, type SymbolicVerdict } from "./symbolic.ts";
+import { ensureSymbolicEngine, symbolicEqual, type SymbolicVerdict } from "./symbolic.ts";
 
 /** Options for {@link mathEqual}. */
 export interface EqualOptions {
@@ -96,6 +96,7 @@ function matrixRows(s: string): string[] {
 }
 
 function symbolic(a: string, b: string, ctx: Ctx): boolean {
+  if (ctx.symbolic === symbolicEqual) ctx.deadline += ensureSymbolicEngine(); // first use loads the engine
   const verdict = ctx.symbolic(a, b, ctx.deadline - performance.now());
   if (verdict === "timeout") ctx.timedOut = true;
   return verdict === "equal";

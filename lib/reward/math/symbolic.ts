@@ -15,22 +15,40 @@
  * @module
  */
 
-import {
-  CancellationError,
-  ComputeEngine,
-  type Expression,
-  isFunction,
-} from "@cortex-js/compute-engine";
+import type { ComputeEngine, Expression } from "@cortex-js/compute-engine";
+import { createRequire } from "node:module";
 import { isClose } from "./_python.ts";
 
 /** The outcome of one symbolic comparison. */
 export type SymbolicVerdict = "equal" | "not equal" | "timeout";
 
+type EngineModule = typeof import("@cortex-js/compute-engine");
+
+let lib: EngineModule | null = null;
 let engine: ComputeEngine | null = null;
 
-/** The shared engine (created on first use: construction takes ~150 ms). */
+/**
+ * Loads compute-engine on first use and creates the shared engine. Loading takes about a
+ * second, so it is not done at import time (every module importing the suite registry would
+ * pay it) but synchronously here, through `require`.
+ *
+ * @returns milliseconds spent loading now (0 when it was already loaded)
+ */
+export function ensureSymbolicEngine(): number {
+  if (engine !== null) return 0;
+  const start = performance.now();
+  lib = createRequire(import.meta.url)("@cortex-js/compute-engine") as EngineModule;
+  engine = new lib.ComputeEngine();
+  return performance.now() - start;
+}
+
 function ce(): ComputeEngine {
-  return engine ??= new ComputeEngine();
+  ensureSymbolicEngine();
+  return engine!;
+}
+
+function isCancellation(e: unknown): boolean {
+  return lib !== null && e instanceof lib.CancellationError;
 }
 
 /** Sample values for free variables (fixed, so verdicts are deterministic). */
@@ -42,7 +60,7 @@ function parse(s: string): Expression | null {
       const e = ce().parse(t);
       return e.isValid ? e : null;
     } catch (e) {
-      if (e instanceof CancellationError) throw e;
+      if (isCancellation(e)) throw e;
       return null;
     }
   };
@@ -106,7 +124,9 @@ function compare(a: string, b: string): boolean {
   const y = parse(b);
   if (x === null || y === null) return false;
   if (x.isSame(y)) return true;
-  if (RELATION.has(x.operator) && RELATION.has(y.operator) && isFunction(x) && isFunction(y)) {
+  if (
+    RELATION.has(x.operator) && RELATION.has(y.operator) && lib!.isFunction(x) && lib!.isFunction(y)
+  ) {
     // sympy's "equation equal" step compares |lhs - rhs| of any two relations, whatever
     // their kind (so x >= 5 matches x <= 5): kept for agreement with the reference.
     const dx = ce().box(["Subtract", x.ops[0], x.ops[1]]);
@@ -135,6 +155,7 @@ function compare(a: string, b: string): boolean {
  */
 export function symbolicEqual(a: string, b: string, timeoutMs = 3000): SymbolicVerdict {
   if (timeoutMs <= 0) return "timeout";
+  ensureSymbolicEngine(); // loading is not part of the comparison's time
   const start = performance.now();
   try {
     const equal = ce().withTimeLimit({ ms: timeoutMs, label: "math-grader" }, () => compare(a, b));
@@ -142,7 +163,7 @@ export function symbolicEqual(a: string, b: string, timeoutMs = 3000): SymbolicV
     if (performance.now() - start > timeoutMs) return "timeout";
     return equal ? "equal" : "not equal";
   } catch (e) {
-    if (e instanceof CancellationError) return "timeout";
+    if (isCancellation(e)) return "timeout";
     return "not equal"; // the reference treats any sympy exception as "not equal"
   }
 }

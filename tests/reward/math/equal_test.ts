@@ -74,3 +74,19 @@ Deno.test("gradeMath() reports 'no answer found' for a response without an answe
   const s = gradeMath("I am not sure.", "5", { mode: "gsm8k-strict" });
   assert.deepEqual([s.correct, s.extracted, s.reason], [false, null, "no answer found"]);
 });
+
+Deno.test("loading the symbolic engine on first use does not count against the time limit", async () => {
+  // A fresh process: the engine is loaded by the first symbolic comparison (about a second).
+  const grade = new URL("../../../lib/reward/math/grade.ts", import.meta.url).href;
+  const code = `import { gradeMath } from "${grade}";\n` +
+    `console.log(JSON.stringify(gradeMath("\\\\boxed{\\\\sqrt{8}}", "2\\\\sqrt{2}", { timeoutMs: 300 })));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(text);
+  assert.deepEqual([r.correct, r.reason, r.check], [true, "equal", "symbolic"]);
+});
