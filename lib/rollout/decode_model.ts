@@ -1,0 +1,164 @@
+/**
+ * The sampler's model: the decoder of `lib/model` (`decoder()` in `qwen3.ts`) as one
+ * prefill + decode graph whose weights are initializers (prepacked once by onnxruntime, notes
+ * §8), and its onnxruntime session.
+ *
+ * The graph differs from `buildDecodeGraph()` in what it returns: the next-token
+ * probabilities `probs` = `softmax(logits / temperature)` of each row's last position [B, V]
+ * (onnxruntime's vectorised softmax, so the host never exponentiates the vocabulary), and only
+ * the *new* keys and values `new.{i}.key|value` [B, Hkv, T, D], not the whole `present` cache. onnxruntime copies every output into a fresh
+ * buffer, so returning the whole cache would copy it once per generated token; the host keeps
+ * the cache instead ({@link KvCache}) and feeds it back in place.
+ *
+ * Inputs: `input_ids`, `position_ids` int64 [B, T]; `attention_mask` int64 [B, P + T];
+ * `past_key_values.{i}.key|value` float32 [B, Hkv, P, D] (P = 0 for a prefill); `temperature`
+ * float32 [B] (> 0). Every row's last position must be a real token (left padding).
+ *
+ * @module
+ */
+
+import { encodeModel, Graph, op, Session, type SessionOptions, type Value } from "../graph/mod.ts";
+import type { ModelConfig } from "../model/config.ts";
+import { pastName } from "../model/graphs.ts";
+import { decoder, type KvPair, lastPosition, lmLogits } from "../model/qwen3.ts";
+import type { F32Tensor } from "../model/safetensors.ts";
+import { declareWeights } from "../model/weights.ts";
+
+/** Name of layer `i`'s new keys or values. */
+export const newKvName = (i: number, kind: "key" | "value"): string => `new.${i}.${kind}`;
+
+/**
+ * Builds the sampler's graph with the weights stored as initializers.
+ *
+ * @param config a causal-LM config
+ * @param params the weights, by HF name
+ * @returns the graph (encode it with `encodeModel`)
+ */
+export function buildSamplerGraph(
+  config: ModelConfig,
+  params: ReadonlyMap<string, F32Tensor>,
+): Graph {
+  if (config.task !== "causal-lm") {
+    throw new Error(`buildSamplerGraph: needs a causal LM, got ${config.architecture}`);
+  }
+  const g = new Graph("sampler");
+  const w = declareWeights(g, config, params, "float32");
+  const cacheShape = ["batch", config.numKeyValueHeads, "past_seq", config.headDim];
+  const inputIds = g.input("input_ids", "int64", ["batch", "seq"]);
+  const attentionMask = g.input("attention_mask", "int64", ["batch", "total_seq"]);
+  const positionIds = g.input("position_ids", "int64", ["batch", "seq"]);
+  const past: KvPair[] = [];
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    past.push({
+      key: g.input(pastName(i, "key"), "float32", cacheShape),
+      value: g.input(pastName(i, "value"), "float32", cacheShape),
+    });
+  }
+  const temperature = g.input("temperature", "float32", ["batch"]);
+  const out = decoder(config, w, { inputIds, attentionMask, positionIds, past });
+  const logits = lmLogits(config, w, lastPosition(out.hidden, out.batchSeq)); // [B, V]
+  g.output(op.softmax(op.div(logits, op.unsqueeze(temperature, [1])), -1), "probs"); // [B, V]
+  // The last T columns of each present = this call's new keys/values.
+  const c = (v: number) => {
+    const k = op.constant(inputIds, "int64", [1], [v]);
+    k.knownDims = [v];
+    return k;
+  };
+  const negT = op.neg(op.gather(op.shapeOf(inputIds), c(1), 0)); // [1] = -T
+  const tail = (x: Value) => g.addNode(op.Slice, [x, negT, c(2 ** 62), c(2)])[0]; // [B,Hkv,T,D]
+  out.present.forEach((kv, i) => {
+    g.output(tail(kv.key), newKvName(i, "key"));
+    g.output(tail(kv.value), newKvName(i, "value"));
+  });
+  return g;
+}
+
+/** One call's inputs (all row-major). */
+export interface ModelStepInput {
+  /** int64 [B, T]. */
+  inputIds: BigInt64Array;
+  /** int64 [B, T]. */
+  positionIds: BigInt64Array;
+  /** int64 [B, P + T]. */
+  attentionMask: BigInt64Array;
+  batch: number;
+  /** New tokens per row. */
+  seq: number;
+  /** The cache, `[key0, value0, ...]`, each [B, Hkv, P, D]. */
+  past: readonly Float32Array[];
+  /** P. */
+  pastLength: number;
+  /** Softmax temperature per row, > 0 ([B]). */
+  temperature: Float32Array;
+}
+
+/** One call's outputs. */
+export interface ModelStepOutput {
+  /** `softmax(logits / temperature)` at each row's last position, [B, V]. */
+  probs: Float32Array;
+  /** New keys/values `[key0, value0, ...]`, each [B, Hkv, T, D]. */
+  newKv: Float32Array[];
+}
+
+/** What the sampler needs from a model: one prefill or decode call. */
+export interface StepModel {
+  readonly config: ModelConfig;
+  run(input: ModelStepInput): Promise<ModelStepOutput>;
+  release(): Promise<void>;
+}
+
+/** The sampler's graph in an onnxruntime session. */
+export class OrtStepModel implements StepModel {
+  private constructor(readonly config: ModelConfig, private readonly session: Session) {}
+
+  /**
+   * Builds the graph and opens its session.
+   *
+   * @param config a causal-LM config
+   * @param params the weights
+   * @param options session options (threads, provider) @default memPattern off (shapes vary)
+   * @returns the model
+   */
+  static async create(
+    config: ModelConfig,
+    params: ReadonlyMap<string, F32Tensor>,
+    options: SessionOptions = {},
+  ): Promise<OrtStepModel> {
+    const bytes = encodeModel(buildSamplerGraph(config, params));
+    const session = await Session.create(bytes, { memPattern: false, ...options });
+    return new OrtStepModel(config, session);
+  }
+
+  /** Runs one prefill or decode call. */
+  async run(input: ModelStepInput): Promise<ModelStepOutput> {
+    const { batch: B, seq: T, pastLength: P } = input;
+    const c = this.config, L = c.numHiddenLayers;
+    const feeds: Parameters<Session["run"]>[0] = {
+      input_ids: { dtype: "int64", shape: [B, T], data: input.inputIds },
+      position_ids: { dtype: "int64", shape: [B, T], data: input.positionIds },
+      attention_mask: { dtype: "int64", shape: [B, P + T], data: input.attentionMask },
+      temperature: { dtype: "float32", shape: [B], data: input.temperature },
+    };
+    const cacheShape = [B, c.numKeyValueHeads, P, c.headDim];
+    for (let i = 0; i < L; i++) {
+      feeds[pastName(i, "key")] = { dtype: "float32", shape: cacheShape, data: input.past[2 * i] };
+      feeds[pastName(i, "value")] = {
+        dtype: "float32",
+        shape: cacheShape,
+        data: input.past[2 * i + 1],
+      };
+    }
+    const out = await this.session.run(feeds);
+    const newKv: Float32Array[] = [];
+    for (let i = 0; i < L; i++) {
+      newKv.push(out[newKvName(i, "key")].data as Float32Array);
+      newKv.push(out[newKvName(i, "value")].data as Float32Array);
+    }
+    return { probs: out.probs.data as Float32Array, newKv };
+  }
+
+  /** Frees the session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

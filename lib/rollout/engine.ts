@@ -1,0 +1,340 @@
+/**
+ * The batched sampler: continuous batching over a {@link StepModel} with a host-side
+ * {@link KvCache}.
+ *
+ * Every `generate()` call turns its requests into sequences (n per request) and queues them.
+ * One loop runs while there is work: it admits queued sequences up to `maxBatch` rows —
+ * prefilling each distinct prompt once (left-padded, in chunks of at most
+ * `prefillTokens` padded tokens), sampling each sequence's first token from its prompt's
+ * logits with its own random stream, and copying the prompt's keys/values into a new row per
+ * surviving sequence — then runs one decode step for all rows, samples, and drops finished
+ * rows from the cache. Calls that arrive while the loop runs join the batch at the next step,
+ * so concurrent server requests share decode steps.
+ *
+ * Position ids are the masked cumulative sum (`cumsum(mask) - 1`): each row's first real
+ * prompt token is position 0 whatever the padding.
+ *
+ * @module
+ */
+
+import type { Tokenizer } from "../tokenizer/mod.ts";
+import type { StepModel } from "./decode_model.ts";
+import { KvCache } from "./kv_cache.ts";
+import type { ProgressSink } from "./progress.ts";
+import { resolveRequest } from "./request.ts";
+import { createGroup, type Sequence, type SequenceGroup } from "./sequence.ts";
+import {
+  checkRequests,
+  type GenerateOptions,
+  type GenerationRequest,
+  type GenerationResult,
+} from "./types.ts";
+
+/** Options of {@link RolloutEngine}. */
+export interface EngineOptions {
+  /** Most sequences decoded together. @default 32 */
+  maxBatch?: number;
+  /** Context length (prompt + response). @default the config's max_position_embeddings */
+  maxModelLen?: number;
+  /** Most padded prompt tokens per prefill call. @default 4096 */
+  prefillTokens?: number;
+  /** Receives progress snapshots (see `stderrProgress()`). @default none */
+  progress?: ProgressSink;
+}
+
+/** Work done since the engine was created. */
+export interface EngineStats {
+  prefillCalls: number;
+  /** Prompt tokens prefilled (distinct prompts, unpadded). */
+  prefillTokens: number;
+  prefillMs: number;
+  decodeSteps: number;
+  /** Tokens sampled (first tokens included). */
+  generatedTokens: number;
+  decodeMs: number;
+}
+
+/** Continuous-batching sampler over one model. */
+export class RolloutEngine {
+  #model: StepModel;
+  readonly #tokenizer: Tokenizer;
+  readonly #maxBatch: number;
+  readonly #prefillTokens: number;
+  readonly #progress: ProgressSink | undefined;
+  /** Context length in tokens. */
+  readonly maxModelLen: number;
+  #queue: Sequence[] = [];
+  #active: Sequence[] = [];
+  #cache: KvCache;
+  #loop: Promise<void> | null = null;
+  #busy = { start: 0, submitted: 0, finished: 0, tokens: 0 };
+  readonly #stats: EngineStats = {
+    prefillCalls: 0,
+    prefillTokens: 0,
+    prefillMs: 0,
+    decodeSteps: 0,
+    generatedTokens: 0,
+    decodeMs: 0,
+  };
+
+  /**
+   * @param model the model to sample from
+   * @param tokenizer its tokenizer (prompts, text, stop strings, eos ids)
+   * @param options batch size, context length, progress
+   */
+  constructor(model: StepModel, tokenizer: Tokenizer, options: EngineOptions = {}) {
+    this.#model = model;
+    this.#tokenizer = tokenizer;
+    this.#maxBatch = options.maxBatch ?? 32;
+    this.#prefillTokens = options.prefillTokens ?? 4096;
+    this.#progress = options.progress;
+    this.maxModelLen = options.maxModelLen ?? model.config.maxPositionEmbeddings;
+    this.#cache = new KvCache(this.#dims());
+  }
+
+  #dims() {
+    const c = this.#model.config;
+    return { layers: c.numHiddenLayers, heads: c.numKeyValueHeads, headDim: c.headDim };
+  }
+
+  /** The model in use. */
+  get model(): StepModel {
+    return this.#model;
+  }
+
+  /** A copy of the work counters. */
+  stats(): EngineStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Samples every request (see {@link Generator.generate}).
+   *
+   * @param requests the requests
+   * @param options an abort signal
+   * @returns one result per request, in order
+   */
+  generate(
+    requests: readonly GenerationRequest[],
+    options: GenerateOptions = {},
+  ): Promise<GenerationResult[]> {
+    let groups: SequenceGroup[];
+    const results: GenerationResult[] = [];
+    let resolve!: (r: GenerationResult[]) => void, reject!: (e: unknown) => void;
+    const done = new Promise<GenerationResult[]>((res, rej) => [resolve, reject] = [res, rej]);
+    try {
+      options.signal?.throwIfAborted();
+      const limits = {
+        tokenizer: this.#tokenizer,
+        vocabSize: this.#model.config.vocabSize,
+        maxModelLen: this.maxModelLen,
+      };
+      const resolved = checkRequests(requests).map((r, i) => resolveRequest(r, limits, i));
+      let left = resolved.length;
+      groups = resolved.map((r, i) =>
+        createGroup(r, this.#tokenizer, (samples) => {
+          results[i] = { promptIds: r.promptIds, samples };
+          if (--left === 0) resolve(results);
+        })
+      );
+      if (left === 0) resolve(results);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    for (const g of groups) g.fail = reject;
+    options.signal?.addEventListener("abort", () => {
+      for (const g of groups) g.cancelled = true;
+      reject(options.signal!.reason);
+    }, { once: true });
+    if (this.#loop === null) {
+      this.#busy = { start: performance.now(), submitted: 0, finished: 0, tokens: 0 };
+    }
+    for (const g of groups) {
+      this.#queue.push(...g.sequences);
+      this.#busy.submitted += g.sequences.length;
+    }
+    this.#loop ??= this.#run().finally(() => this.#loop = null);
+    return done;
+  }
+
+  /** Resolves when no work is running (e.g. before swapping the model). */
+  async idle(): Promise<void> {
+    while (this.#loop) await this.#loop;
+  }
+
+  /**
+   * Replaces the model (after a policy update) once the running batch has drained; the old
+   * model is released.
+   *
+   * @param model the new model (same architecture)
+   */
+  async replaceModel(model: StepModel): Promise<void> {
+    await this.idle();
+    const old = this.#model;
+    this.#model = model;
+    this.#cache = new KvCache(this.#dims());
+    if (old !== model) await old.release();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 || this.#active.length > 0) {
+        await this.#admit();
+        if (this.#active.length > 0) await this.#step();
+      }
+    } catch (e) {
+      const groups = new Set([...this.#queue, ...this.#active].map((s) => s.group));
+      this.#queue = [];
+      this.#active = [];
+      this.#cache = new KvCache(this.#dims());
+      for (const g of groups) g.fail?.(e);
+    }
+    this.#report(true);
+  }
+
+  /** Moves queued sequences into the batch (prefill + first token). */
+  async #admit(): Promise<void> {
+    this.#queue = this.#queue.filter((s) => !s.group.cancelled);
+    const free = this.#maxBatch - this.#active.length;
+    if (free <= 0 || this.#queue.length === 0) return;
+    const admitted = this.#queue.splice(0, free);
+    const groups = [...new Set(admitted.map((s) => s.group))];
+    const joining: { seq: Sequence; newKv: Float32Array[]; width: number; row: number }[] = [];
+    const V = this.#model.config.vocabSize;
+    for (const chunk of this.#chunks(groups)) {
+      const t0 = performance.now();
+      const out = await this.#prefill(chunk);
+      this.#stats.prefillMs += performance.now() - t0;
+      chunk.groups.forEach((g, u) => {
+        const probs = out.probs.subarray(u * V, (u + 1) * V);
+        for (const seq of admitted) {
+          if (seq.group !== g) continue;
+          this.#count(1);
+          if (seq.advance(probs)) this.#finishSequence(seq);
+          else joining.push({ seq, newKv: out.newKv, width: chunk.width, row: u });
+        }
+      });
+    }
+    if (joining.length === 0) return;
+    const keep = this.#active.map((_, i) => i);
+    const longest = Math.max(...joining.map((j) => j.seq.group.request.promptIds.length));
+    this.#cache.rebuild(keep, joining.length, longest + 1);
+    joining.forEach(({ seq, newKv, width, row }, k) => {
+      const len = seq.group.request.promptIds.length;
+      this.#cache.appendColumns(keep.length + k, newKv, row, width, width - len, len);
+      this.#active.push(seq);
+    });
+  }
+
+  /** Splits groups into prefill calls of at most `prefillTokens` padded tokens. */
+  #chunks(groups: SequenceGroup[]): PrefillChunk[] {
+    const chunks: PrefillChunk[] = [];
+    let cur: SequenceGroup[] = [], width = 0;
+    for (const g of groups) {
+      const len = g.request.promptIds.length;
+      const w = Math.max(width, len);
+      if (cur.length > 0 && w * (cur.length + 1) > this.#prefillTokens) {
+        chunks.push({ groups: cur, width });
+        cur = [];
+        width = 0;
+      }
+      cur.push(g);
+      width = Math.max(width, len);
+    }
+    if (cur.length > 0) chunks.push({ groups: cur, width });
+    return chunks;
+  }
+
+  /** One prefill call over a chunk's distinct prompts, left-padded to the chunk's width. */
+  #prefill(chunk: PrefillChunk) {
+    const U = chunk.groups.length, T = chunk.width;
+    const ids = new BigInt64Array(U * T), mask = new BigInt64Array(U * T);
+    const pos = new BigInt64Array(U * T);
+    chunk.groups.forEach((g, u) => {
+      const p = g.request.promptIds, off = T - p.length;
+      p.forEach((id, t) => {
+        ids[u * T + off + t] = BigInt(id);
+        mask[u * T + off + t] = 1n;
+        pos[u * T + off + t] = BigInt(t); // masked cumsum - 1
+      });
+      this.#stats.prefillTokens += p.length;
+    });
+    this.#stats.prefillCalls++;
+    const empty = new Float32Array(0);
+    return this.#model.run({
+      inputIds: ids,
+      positionIds: pos,
+      attentionMask: mask,
+      batch: U,
+      seq: T,
+      past: new Array(2 * this.#model.config.numHiddenLayers).fill(empty),
+      pastLength: 0,
+      temperature: Float32Array.from(chunk.groups, (g) => g.sequences[0].graphTemperature),
+    });
+  }
+
+  /** One decode step over every row. */
+  async #step(): Promise<void> {
+    const t0 = performance.now();
+    const cache = this.#cache, B = this.#active.length;
+    cache.ensureCapacity(Math.max(...cache.lengths) + 1);
+    const ids = BigInt64Array.from(this.#active, (s) => BigInt(s.lastId));
+    const pos = BigInt64Array.from(cache.lengths, (n) => BigInt(n));
+    const out = await this.#model.run({
+      inputIds: ids,
+      positionIds: pos,
+      attentionMask: cache.stepMask(1),
+      batch: B,
+      seq: 1,
+      past: cache.arrays,
+      pastLength: cache.capacity,
+      temperature: Float32Array.from(this.#active, (s) => s.graphTemperature),
+    });
+    cache.appendStep(out.newKv);
+    const V = this.#model.config.vocabSize;
+    const keep: number[] = [];
+    this.#active.forEach((seq, b) => {
+      if (seq.group.cancelled) return;
+      this.#count(1);
+      if (seq.advance(out.probs.subarray(b * V, (b + 1) * V))) this.#finishSequence(seq);
+      else keep.push(b);
+    });
+    if (keep.length < B) {
+      this.#cache.rebuild(keep, 0);
+      this.#active = keep.map((b) => this.#active[b]);
+    }
+    this.#stats.decodeSteps++;
+    this.#stats.decodeMs += performance.now() - t0;
+    this.#report(false);
+  }
+
+  #count(tokens: number): void {
+    this.#stats.generatedTokens += tokens;
+    this.#busy.tokens += tokens;
+  }
+
+  #finishSequence(seq: Sequence): void {
+    this.#busy.finished++;
+    const g = seq.group;
+    if (g.remaining === 0 && !g.cancelled) g.onDone(g.sequences.map((s) => s.result()));
+  }
+
+  #report(final: boolean): void {
+    if (!this.#progress || this.#busy.submitted === 0) return;
+    this.#progress({
+      finished: this.#busy.finished,
+      submitted: this.#busy.submitted,
+      active: this.#active.length,
+      tokens: this.#busy.tokens,
+      elapsed: (performance.now() - this.#busy.start) / 1000,
+      final,
+    });
+  }
+}
+
+/** Distinct prompts prefilled together. */
+interface PrefillChunk {
+  groups: SequenceGroup[];
+  /** Padded prompt length. */
+  width: number;
+}
