@@ -58,7 +58,9 @@ function parse(s: string): Expression | null {
   const tryParse = (t: string) => {
     try {
       const e = ce().parse(t);
-      return e.isValid ? e : null;
+      // Empty groups parse to "Nothing", which arithmetic then drops ({0} - {} = 0): treat
+      // them as unparseable, as sympy does.
+      return e.isValid && !JSON.stringify(e.json).includes('"Nothing"') ? e : null;
     } catch (e) {
       if (isCancellation(e)) throw e;
       return null;
