@@ -37,9 +37,14 @@ export interface Profile {
   maxTokens: number;
   /** Longest sequence the reward model scores (longer pairs are cut in the response). */
   rmMaxLength: number;
-  /** Makes the models available; returns the policy and reward model directories. */
+  /**
+   * Makes the models available: creates or reuses the toy models in the run directory, or
+   * downloads hub models into the hub cache (not the policy when `policy` is false: it is
+   * served elsewhere). Returns the policy directory (or hub id) and the reward model directory.
+   */
   prepare(
     runDir: string,
+    options?: { policy?: boolean; log?: (line: string) => void },
   ): Promise<{ model: string; rewardModel: string; modelName: string; rmName: string }>;
 }
 
@@ -130,10 +135,10 @@ const toy: Profile = {
   limit: 10,
   maxTokens: 32,
   rmMaxLength: 1024,
-  async prepare(runDir) {
+  async prepare(runDir, options = {}) {
     const model = join(runDir, "model");
     const rewardModel = join(runDir, "reward-model");
-    const log = (l: string) => console.error(l);
+    const log = options.log ?? ((l: string) => console.error(l));
     await ensureTinyModel(model, toyPolicyConfig(), TOY_SEEDS.policy, log);
     await ensureTinyModel(rewardModel, toyRewardConfig(), TOY_SEEDS.rewardModel, log);
     return { model, rewardModel, modelName: "toy-qwen3-tiny", rmName: "toy-qwen3-rm-tiny" };
@@ -153,8 +158,8 @@ function hubProfile(
     limit,
     maxTokens: 3072,
     rmMaxLength: 16384,
-    async prepare() {
-      const model = await downloadModel(policy);
+    async prepare(_runDir, options = {}) {
+      const model = options.policy === false ? policy : await downloadModel(policy);
       const rewardModel = await downloadModel(rm);
       return { model, rewardModel, modelName: policy, rmName: rm };
     },

@@ -93,7 +93,8 @@ export function parseRecords<S extends z.ZodType = typeof EvalRecordSchema>(
     records = parseJsonl(keep, file, sch).records;
     validBytes = encoder.encode(keep).length;
     torn = true;
-    warnings.push(`${file}:${lastLine}: dropping a torn last line (${e.detail})`);
+    const what = e.field === null ? e.detail : `field "${e.field}": ${e.detail}`;
+    warnings.push(`${file}:${lastLine}: dropping a torn last line (${what})`);
     return { records, torn, validBytes, warnings };
   }
   if (torn) {
