@@ -10,15 +10,8 @@
 import { tokenEntropy, tokenLogprob } from "../../kernels/mod.ts";
 import { type DType, type Graph, op, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "./config.ts";
-import {
-  decoder,
-  lastRealToken,
-  linear,
-  lmLogits,
-  shapeWith,
-  weight,
-  type Weights,
-} from "./qwen3.ts";
+import { linear } from "./linear.ts";
+import { decoder, lastRealToken, lmLogits, shapeWith, weight, type Weights } from "./qwen3.ts";
 
 /** The batch inputs of a full-sequence (no cache) model graph, all int64 [B, T]. */
 export interface SequenceInputs {

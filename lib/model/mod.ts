@@ -21,3 +21,4 @@ export * from "./lm_loss.ts";
 export * from "./value_model.ts";
 export * from "./batch.ts";
 export * from "./forward.ts";
+export * from "./linear.ts";

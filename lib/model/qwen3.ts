@@ -9,9 +9,9 @@
  *                         x += down(silu(gate(x)) * up(x)) ]              (rmsNorm first)
  *                -> norm -> head (lm_head / tied embedding / score)
  *
- * The residual stream is kept flat as [B*T, H] so every projection is one 2-D Gemm against
- * the weight in its HF layout [out, in] (transB, no Transpose node); only attention views
- * it as [B, heads, T, D]. Weights are whatever {@link Weights} hands out: graph inputs (train
+ * The residual stream is kept flat as [B*T, H] so every projection is one 2-D product with
+ * the weight in its HF layout [out, in] ({@link linear}: transB, no Transpose node); only
+ * attention views it as [B, heads, T, D]. Weights are whatever {@link Weights} hands out: graph inputs (train
  * graphs), initializers (decode sessions), or the train step's parameter values.
  *
  * @module
@@ -20,6 +20,7 @@
 import { attention, attentionBias, rmsNorm, rope, swiglu } from "../../kernels/mod.ts";
 import { type Dim, type DType, op, type OpDef, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "./config.ts";
+import { linear } from "./linear.ts";
 import { ropeInvFreq } from "./rope.ts";
 
 /** Model parameters by HF name, as values of the graph being built. */
@@ -58,11 +59,6 @@ export function weight(w: Weights, name: string): Value {
   const v = w.get(name);
   if (!v) throw new Error(`model graph: parameter "${name}" is missing from the weights`);
   return v;
-}
-
-/** `x [N, in] @ W^T` for an HF linear weight `W [out, in]` -> [N, out]. */
-export function linear(x: Value, w: Value): Value {
-  return op.gemm(x, w, { transB: true });
 }
 
 /** The int64 shape `[B, T, ...tail]` from `batchSeq = (B, T)`, with its dims known at build time. */

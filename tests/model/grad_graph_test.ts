@@ -84,6 +84,27 @@ for (const name of FIXTURE_MODELS) {
   });
 }
 
+Deno.test("causalLmLoss() gradients in float32 (FusedMatMul products) match the fixture to 1e-4 of each tensor's max", async () => {
+  const f = await loadFixture("qwen3-gqa-untied");
+  const g = new Graph("fixture_loss_f32");
+  const w = declareWeights(g, f.config, f.params, "float32");
+  const { loss } = causalLmLoss(g, f.config, w);
+  const names = [...w.keys()];
+  grad(loss, names.map((n) => w.get(n)!)).forEach((gr, i) => g.output(gr, `grad.${names[i]}`));
+  const out = await runOnce(g, lossFeeds(f, "float32"));
+  const ref = await SafetensorsFile.open(join(f.dir, "grads.safetensors"));
+  try {
+    for (const p of names) {
+      const want = await ref.readF64(p), got = out[`grad.${p}`].data as Float32Array;
+      const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      const err = want.reduce((m, x, i) => Math.max(m, Math.abs(got[i] - x)), 0);
+      assert.ok(err <= 1e-4 * scale, `${p}: max error ${err} vs max |grad| ${scale}`);
+    }
+  } finally {
+    await ref.close();
+  }
+});
+
 Deno.test("causalLmLoss() gradients agree with central finite differences on sampled entries (qwen3-gqa-untied)", async () => {
   const f = await loadFixture("qwen3-gqa-untied");
   const feeds = { ...paramFeeds64(f.params), ...lossFeeds(f, "float64") };

@@ -1,0 +1,53 @@
+/**
+ * `deno task bench <name> [options]`: the kit's benchmarks, each a module exporting a
+ * function that takes the remaining arguments, prints a human-readable table and one JSON
+ * line per measurement (DESIGN.md "Benchmarks").
+ *
+ * ```sh
+ * deno task bench model --configs S,M     # Qwen3 forward and train step on configs S and M
+ * deno task bench graph                   # one transformer block's train step
+ * deno task bench model --help
+ * ```
+ *
+ * Adding a bench: one entry in {@link BENCHES} (name -> lazy import of its runner).
+ *
+ * @module
+ */
+
+/** A bench runner: parses its own arguments, prints its results. */
+export type BenchRunner = (args: string[]) => Promise<unknown>;
+
+/** The benches by name, each loaded only when asked for. */
+export const BENCHES: Readonly<
+  Record<string, { summary: string; load: () => Promise<BenchRunner> }>
+> = {
+  model: {
+    summary: "Qwen3 graphs on configs S/M: forward and train-step tokens/s, GFLOP/s vs MatMul peak",
+    load: async () => (await import("./bench_model.ts")).benchModel,
+  },
+  graph: {
+    summary: "one transformer block's train step vs the MatMul peak",
+    load: async () => (await import("./bench_graph.ts")).benchGraph,
+  },
+};
+
+function usage(): string {
+  const lines = [
+    "Usage: deno task bench <name> [options]   (--help after a name for its options)",
+    "",
+    "Benches:",
+  ];
+  for (const [name, b] of Object.entries(BENCHES)) lines.push(`  ${name.padEnd(10)}${b.summary}`);
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const [name, ...rest] = Deno.args;
+  const bench = BENCHES[name ?? ""];
+  if (!bench) {
+    const asked = name === undefined || name === "--help" || name === "-h";
+    console.error(asked ? usage() : `unknown bench "${name}"\n\n${usage()}`);
+    Deno.exit(asked ? 0 : 2);
+  }
+  await (await bench.load())(rest);
+}
