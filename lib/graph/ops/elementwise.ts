@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type DType, isFloat } from "../dtype.ts";
+import { type DType, isFloat, ONNX_DTYPE } from "../dtype.ts";
 import type { Node, OpDef, Value } from "../ir.ts";
 import { broadcastShapes, fail, sameDtype, scalarLike, tt } from "./_util.ts";
 import { reduceSum } from "./reduce.ts";
@@ -271,22 +271,12 @@ export const Cast: OpDef = {
     return [isFloat(x.dtype) && isFloat(n.outputs[0].dtype) ? cast(g!, x.dtype) : null];
   },
 };
-const DTYPE_CODE: Record<DType, number> = {
-  float32: 1,
-  uint8: 2,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-  bfloat16: 16,
-};
 const DTYPE_OF_CODE = Object.fromEntries(
-  Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]),
+  Object.entries(ONNX_DTYPE).map(([k, v]) => [v, k as DType]),
 ) as Record<number, DType>;
 /** Converts `x` to `dtype` (no node when it already has it). */
 export function cast(x: Value, dtype: DType): Value {
-  return x.dtype === dtype ? x : x.graph.addNode(Cast, [x], { to: DTYPE_CODE[dtype] })[0];
+  return x.dtype === dtype ? x : x.graph.addNode(Cast, [x], { to: ONNX_DTYPE[dtype] })[0];
 }
 
 // ---- comparisons and logic (no gradients) -------------------------------------------
