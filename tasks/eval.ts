@@ -25,7 +25,7 @@ import { CliError, type CliSpec, parseCli, splitList } from "../lib/cli.ts";
 import { DEFAULT_GENERATION, type GenerationSettings } from "../lib/eval/generate.ts";
 import { openGenerator } from "../lib/eval/open_generator.ts";
 import { regradeSamples } from "../lib/eval/regrade.ts";
-import { listSuites } from "../lib/eval/registry.ts";
+import { getSuite, listSuites } from "../lib/eval/registry.ts";
 import { type EvalSummaryFile, runEval } from "../lib/eval/run.ts";
 import { formatTransferTable, transferRows } from "../lib/eval/summary.ts";
 import { RewardModel } from "../lib/reward/reward_model.ts";
@@ -157,6 +157,13 @@ async function main(): Promise<number> {
     ? listSuites().map((s) => s.name).filter((n) => n !== "math")
     : names;
   if (suites.length === 0) throw new CliError("--suites: name at least one suite (or all)");
+  for (const n of suites) {
+    try {
+      getSuite(n);
+    } catch (e) {
+      throw new CliError(`--suites: ${(e as Error).message}`);
+    }
+  }
   const style = v["prompt-style"];
   if (style !== undefined && style !== "chat" && style !== "completion") {
     throw new CliError(`--prompt-style: expected chat or completion, got "${style}"`);

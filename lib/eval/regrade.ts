@@ -13,6 +13,7 @@
  * @module
  */
 
+import { sha256File } from "../data/download.ts";
 import { DataFormatError } from "../data/jsonl.ts";
 import { join } from "node:path";
 import { defaultWorkers, mapPool } from "../reward/code/pool.ts";
@@ -21,6 +22,7 @@ import { createEvalProgress } from "./eval_progress.ts";
 import { appendJsonLines, type EvalRecord, loadForResume, recordKey } from "./records.ts";
 import { getSuite } from "./registry.ts";
 import { type EvalSummaryFile, writeSummary } from "./run.ts";
+import { checkSamplesIdentity } from "./run_identity.ts";
 import { type ExternalSample, readSamples } from "./samples_io.ts";
 import { summarizeSuite } from "./summary.ts";
 import type { EvalTask, Suite } from "./suite.ts";
@@ -129,7 +131,9 @@ export async function regradeSamples(o: RegradeOptions): Promise<EvalSummaryFile
   const samples = await readSamples(o.samples);
   if (samples.length === 0) throw new Error(`${o.samples}: no samples`);
   const tasks = await matchTasks(suite, samples, o.samples, { dataDir: o.dataDir });
-  await Deno.mkdir(o.out, { recursive: true });
+  await checkSamplesIdentity(o.out, {
+    samples: { file: o.samples, sha256: await sha256File(o.samples) },
+  });
   const file = join(o.out, `${suite.name}.jsonl`);
   const existing = await loadForResume(file, { warn: o.warn });
   const have = new Set(existing.map((r) => recordKey(r.id, r.sample)));

@@ -9,7 +9,7 @@ import {
   readRecords,
 } from "../../lib/eval/records.ts";
 import { getSuite } from "../../lib/eval/registry.ts";
-import { checkRunIdentity } from "../../lib/eval/run_identity.ts";
+import { checkRunIdentity, checkSamplesIdentity } from "../../lib/eval/run_identity.ts";
 import type { Generator } from "../../lib/rollout/types.ts";
 import { DATA_DIR, HAVE_DATA, quietIo, tinyModels } from "./_run_fixtures.ts";
 
@@ -76,6 +76,36 @@ Deno.test("checkRunIdentity() refuses to resume with other generation settings b
     /model m -> other/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("checkSamplesIdentity() keeps re-grading runs apart from generation runs and from other samples files", async () => {
+  const dir = await Deno.makeTempDir();
+  const gen = await Deno.makeTempDir();
+  const samples = { file: "a.jsonl", sha256: "ab".repeat(32) };
+  await checkSamplesIdentity(dir, { samples });
+  await checkSamplesIdentity(dir, { samples: { ...samples, file: "moved/a.jsonl" } });
+  await assert.rejects(
+    () => checkSamplesIdentity(dir, { samples: { file: "b.jsonl", sha256: "cd".repeat(32) } }),
+    /holds grades of another samples file \(moved\/a\.jsonl/,
+  );
+  await assert.rejects(
+    () =>
+      checkRunIdentity(dir, {
+        model: { name: "m", path: null, endpoint: null },
+        generation: DEFAULT_GENERATION,
+      }),
+    /holds samples graded from moved\/a\.jsonl/,
+  );
+  await checkRunIdentity(gen, {
+    model: { name: "m", path: null, endpoint: null },
+    generation: DEFAULT_GENERATION,
+  });
+  await assert.rejects(
+    () => checkSamplesIdentity(gen, { samples }),
+    /holds generated records of m/,
+  );
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(gen, { recursive: true });
 });
 
 /** Counts the samples a generator is asked for. */
