@@ -65,7 +65,10 @@ export class RolloutEngine {
   readonly maxModelLen: number;
   #queue: Sequence[] = [];
   #active: Sequence[] = [];
+  /** Groups not finished yet (rejected together if the model fails). */
+  readonly #open = new Set<SequenceGroup>();
   #cache: KvCache;
+  /** The running loop; cleared synchronously when it stops taking work. */
   #loop: Promise<void> | null = null;
   #busy = { start: 0, submitted: 0, finished: 0, tokens: 0 };
   readonly #stats: EngineStats = {
@@ -143,17 +146,21 @@ export class RolloutEngine {
     }
     for (const g of groups) g.fail = reject;
     options.signal?.addEventListener("abort", () => {
-      for (const g of groups) g.cancelled = true;
+      for (const g of groups) {
+        g.cancelled = true;
+        this.#open.delete(g);
+      }
       reject(options.signal!.reason);
     }, { once: true });
     if (this.#loop === null) {
       this.#busy = { start: performance.now(), submitted: 0, finished: 0, tokens: 0 };
     }
     for (const g of groups) {
+      this.#open.add(g);
       this.#queue.push(...g.sequences);
       this.#busy.submitted += g.sequences.length;
     }
-    this.#loop ??= this.#run().finally(() => this.#loop = null);
+    if (groups.length > 0) this.#loop ??= this.#run();
     return done;
   }
 
@@ -177,13 +184,17 @@ export class RolloutEngine {
   }
 
   async #run(): Promise<void> {
+    await Promise.resolve(); // let the caller store the loop before it can end
     try {
       while (this.#queue.length > 0 || this.#active.length > 0) {
         await this.#admit();
         if (this.#active.length > 0) await this.#step();
       }
+      this.#loop = null; // synchronously with the last check: later calls start a new loop
     } catch (e) {
-      const groups = new Set([...this.#queue, ...this.#active].map((s) => s.group));
+      this.#loop = null;
+      const groups = [...this.#open];
+      this.#open.clear();
       this.#queue = [];
       this.#active = [];
       this.#cache = new KvCache(this.#dims());
@@ -316,7 +327,9 @@ export class RolloutEngine {
   #finishSequence(seq: Sequence): void {
     this.#busy.finished++;
     const g = seq.group;
-    if (g.remaining === 0 && !g.cancelled) g.onDone(g.sequences.map((s) => s.result()));
+    if (g.remaining > 0) return;
+    this.#open.delete(g);
+    if (!g.cancelled) g.onDone(g.sequences.map((s) => s.result()));
   }
 
   #report(final: boolean): void {

@@ -58,8 +58,8 @@ export class LocalGenerator implements Generator {
     const { config, params } = await loadModel(dir);
     const tokenizer = await loadTokenizer(options.tokenizerDir ?? dir);
     return await LocalGenerator.create(config, params, tokenizer, {
-      name: basename(dir.replace(/\/+$/, "")),
       ...options,
+      name: options.name ?? basename(dir.replace(/\/+$/, "")),
     });
   }
 

@@ -6,6 +6,8 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+import type { GenerationResult } from "../../lib/rollout/types.ts";
 import { defineModelConfig, type ModelConfig } from "../../lib/model/config.ts";
 import { createTinyModel } from "../../lib/model/tiny.ts";
 import type { F32Tensor } from "../../lib/model/safetensors.ts";
@@ -59,4 +61,39 @@ export function tinyModel(): Promise<TinyModel> {
     return { dir, config, params, tokenizer: await loadTokenizer(dir) };
   })();
   return cached;
+}
+
+/**
+ * Asserts two result lists hold the same samples: ids, text and finish reasons exactly, and
+ * log-probabilities within `tol` (batch composition changes float rounding, not tokens).
+ */
+export function assertSameResults(
+  actual: GenerationResult[],
+  expected: GenerationResult[],
+  tol = 1e-5,
+): void {
+  const strip = (rs: GenerationResult[]) =>
+    rs.map((r) => ({
+      promptIds: r.promptIds,
+      samples: r.samples.map((s) => ({
+        ...s,
+        logprobs: s.logprobs.length,
+        topLogprobs: undefined,
+      })),
+    }));
+  assert.deepEqual(strip(actual), strip(expected));
+  actual.forEach((r, i) =>
+    r.samples.forEach((s, j) => {
+      const want = expected[i].samples[j];
+      s.logprobs.forEach((lp, t) => {
+        assert.ok(
+          Math.abs(lp - want.logprobs[t]) < tol,
+          `result ${i} sample ${j} step ${t}: ${lp} vs ${want.logprobs[t]}`,
+        );
+      });
+      s.topLogprobs?.forEach((top, t) =>
+        assert.deepEqual(top.map((x) => x.id), want.topLogprobs![t].map((x) => x.id))
+      );
+    })
+  );
 }

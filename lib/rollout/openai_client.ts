@@ -1,0 +1,364 @@
+/**
+ * A {@link Generator} backed by any OpenAI-compatible server (vLLM, SGLang, the kit's own
+ * `deno task serve`): one HTTP call per request (`/completions` for `prompt`/`promptIds`,
+ * `/chat/completions` for `messages`, `n` samples per call), at most `concurrency` calls in
+ * flight, a timeout per attempt, and retries with exponential backoff (and `Retry-After`) on
+ * 429, 5xx, timeouts and network errors. Other 4xx answers become {@link GenerationError}s.
+ *
+ * Token ids and behaviour log-probs, which RL needs, come from vLLM's extensions
+ * (`return_token_ids`, `return_tokens_as_token_ids`, sent unless `vllmExtensions: false`);
+ * without them the response text is re-encoded with `tokenizer` when one is given (an
+ * approximation: a different tokenization of the same text is possible). Log-probs are what
+ * the server computes: vLLM's default ignores the temperature (`logprobs_mode=raw_logprobs`),
+ * the kit's server uses the temperature-scaled distribution (see `types.ts`).
+ *
+ * With `maxTokens` unset the server's default applies (16 for `/completions` in OpenAI and
+ * vLLM, the rest of the context for chat).
+ *
+ * @module
+ */
+
+import { type Tokenizer } from "../tokenizer/mod.ts";
+import { promptIdsOf } from "./request.ts";
+import {
+  checkRequests,
+  type FinishReason,
+  type GenerateOptions,
+  GenerationError,
+  type GenerationRequest,
+  type GenerationResult,
+  type Generator,
+  type Sample,
+  type TokenLogprob,
+} from "./types.ts";
+
+/** Options of {@link OpenAIClientGenerator}. */
+export interface OpenAIClientOptions {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:8000/v1`. */
+  baseUrl: string;
+  /** Model id to request. @default the first id of `GET /models` (with `connect()`) */
+  model?: string;
+  /** Sent as `Authorization: Bearer ...`. */
+  apiKey?: string;
+  /** Milliseconds per attempt. @default 600000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt. @default 4 */
+  maxRetries?: number;
+  /** First backoff in ms (doubles per retry, with jitter). @default 500 */
+  retryBaseMs?: number;
+  /** Longest backoff in ms. @default 30000 */
+  retryMaxMs?: number;
+  /** HTTP calls in flight at once. @default 8 */
+  concurrency?: number;
+  /** Re-encodes text / renders prompts when the server returns no ids. */
+  tokenizer?: Tokenizer;
+  /** `required`: fail when ids or log-probs cannot be had; `optional`: leave them empty. @default "required" */
+  tokenIds?: "required" | "optional";
+  /** Send vLLM's fields (`top_k`, `stop_token_ids`, `ignore_eos`, `return_token_ids`, ...). @default true */
+  vllmExtensions?: boolean;
+  /** Context length, when known. @default from `GET /models` (`max_model_len`) with `connect()` */
+  maxModelLen?: number | null;
+  /** The fetch function (tests). @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** Generations from an OpenAI-compatible server. */
+export class OpenAIClientGenerator implements Generator {
+  readonly model: string;
+  readonly maxModelLen: number | null;
+  readonly #o: Required<
+    Omit<OpenAIClientOptions, "model" | "apiKey" | "tokenizer" | "maxModelLen">
+  >;
+  readonly #apiKey?: string;
+  readonly #tokenizer?: Tokenizer;
+  #inFlight = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /** @param options server, model and policies (the model id is required here; see {@link connect}) */
+  constructor(options: OpenAIClientOptions) {
+    if (!options.model) {
+      throw new Error("OpenAIClientGenerator: options.model is required (or use connect())");
+    }
+    this.model = options.model;
+    this.maxModelLen = options.maxModelLen ?? null;
+    this.#apiKey = options.apiKey;
+    this.#tokenizer = options.tokenizer;
+    this.#o = {
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      timeoutMs: options.timeoutMs ?? 600_000,
+      maxRetries: options.maxRetries ?? 4,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      concurrency: options.concurrency ?? 8,
+      tokenIds: options.tokenIds ?? "required",
+      vllmExtensions: options.vllmExtensions ?? true,
+      fetch: options.fetch ?? globalThis.fetch,
+    };
+  }
+
+  /**
+   * Creates a client, reading the model id and context length from `GET /models` when not given.
+   *
+   * @param options server, model and policies
+   * @returns the client
+   */
+  static async connect(options: OpenAIClientOptions): Promise<OpenAIClientGenerator> {
+    if (options.model && options.maxModelLen !== undefined) {
+      return new OpenAIClientGenerator(options);
+    }
+    const probe = new OpenAIClientGenerator({ ...options, model: options.model ?? "?" });
+    const list = await probe.#request("GET", "/models", undefined) as {
+      data?: { id: string; max_model_len?: number }[];
+    };
+    const entry = list.data?.find((m) => !options.model || m.id === options.model) ??
+      list.data?.[0];
+    if (!entry) throw new Error(`${options.baseUrl}/models lists no model`);
+    return new OpenAIClientGenerator({
+      ...options,
+      model: options.model ?? entry.id,
+      maxModelLen: options.maxModelLen ?? entry.max_model_len ?? null,
+    });
+  }
+
+  /** Samples every request, one HTTP call each (see `Generator`). */
+  generate(
+    requests: readonly GenerationRequest[],
+    options: GenerateOptions = {},
+  ): Promise<GenerationResult[]> {
+    let checked: GenerationRequest[];
+    try {
+      checked = checkRequests(requests);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.all(checked.map((r) => this.#limited(() => this.#one(r, options.signal))));
+  }
+
+  /** Nothing to release (connections are per call). */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async #limited<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#inFlight >= this.#o.concurrency) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#inFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.#inFlight--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  async #one(r: GenerationRequest, signal?: AbortSignal): Promise<GenerationResult> {
+    const chat = r.messages !== undefined;
+    const body = chat ? this.#chatBody(r) : this.#completionBody(r);
+    const json = await this.#request(
+      "POST",
+      chat ? "/chat/completions" : "/completions",
+      body,
+      signal,
+    );
+    return this.#parse(r, json as ResponseBody, chat);
+  }
+
+  #sampling(r: GenerationRequest): Record<string, unknown> {
+    const b: Record<string, unknown> = { model: this.model, n: r.n ?? 1 };
+    if (r.maxTokens !== undefined) b.max_tokens = r.maxTokens;
+    if (r.temperature !== undefined) b.temperature = r.temperature;
+    if (r.topP !== undefined) b.top_p = r.topP;
+    if (r.seed !== undefined) b.seed = r.seed;
+    if (r.stop?.length) b.stop = r.stop;
+    if (this.#o.vllmExtensions) {
+      if (r.topK) b.top_k = r.topK;
+      if (r.stopTokenIds?.length) b.stop_token_ids = r.stopTokenIds;
+      if (r.ignoreEos) b.ignore_eos = true;
+      b.return_token_ids = true;
+      b.return_tokens_as_token_ids = true;
+    } else if (r.topK || r.stopTokenIds?.length || r.ignoreEos) {
+      throw new GenerationError(
+        "invalid_request",
+        "topK, stopTokenIds and ignoreEos need vllmExtensions",
+      );
+    }
+    return b;
+  }
+
+  #completionBody(r: GenerationRequest): Record<string, unknown> {
+    return { ...this.#sampling(r), prompt: r.prompt ?? r.promptIds, logprobs: r.topLogprobs ?? 0 };
+  }
+
+  #chatBody(r: GenerationRequest): Record<string, unknown> {
+    return {
+      ...this.#sampling(r),
+      messages: r.messages,
+      logprobs: true,
+      top_logprobs: r.topLogprobs ?? 0,
+    };
+  }
+
+  async #request(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const url = `${this.#o.baseUrl}${path}`;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    for (let attempt = 0;; attempt++) {
+      signal?.throwIfAborted();
+      const timeout = AbortSignal.timeout(this.#o.timeoutMs);
+      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      let wait: number | null = null, why: string;
+      try {
+        const res = await this.#o.fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: both,
+        });
+        const text = await res.text();
+        if (res.ok) return JSON.parse(text);
+        why = `HTTP ${res.status}: ${errorMessage(text)}`;
+        if (res.status !== 429 && res.status < 500) {
+          const code = /maximum context length|context length/i.test(text)
+            ? "context_length_exceeded"
+            : "invalid_request";
+          throw new GenerationError(code, `${method} ${url}: ${why}`);
+        }
+        const after = Number(res.headers.get("retry-after"));
+        if (after > 0) wait = after * 1000;
+      } catch (e) {
+        if (e instanceof GenerationError || signal?.aborted) throw e;
+        why = timeout.aborted
+          ? `timed out after ${this.#o.timeoutMs} ms`
+          : `${(e as Error).message}`;
+      }
+      if (attempt >= this.#o.maxRetries) {
+        throw new Error(`${method} ${url} failed after ${attempt + 1} attempts: ${why}`);
+      }
+      const backoff = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** attempt);
+      await sleep(wait ?? backoff * (0.5 + Math.random() / 2), signal);
+    }
+  }
+
+  #parse(r: GenerationRequest, json: ResponseBody, chat: boolean): GenerationResult {
+    const choices = [...(json.choices ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    if (choices.length !== (r.n ?? 1)) {
+      throw new Error(`server returned ${choices.length} choices for n = ${r.n ?? 1}`);
+    }
+    const required = this.#o.tokenIds === "required";
+    let promptIds = json.prompt_token_ids ?? choices[0].prompt_token_ids ?? null;
+    if (promptIds === null && r.promptIds) promptIds = [...r.promptIds];
+    if (promptIds === null && this.#tokenizer) promptIds = promptIdsOf(this.#tokenizer, r);
+    if (promptIds === null && required) throw missingIds("prompt token ids");
+    const samples = choices.map((c): Sample => {
+      const text = (chat ? c.message?.content : c.text) ?? "";
+      const steps = chat
+        ? (c.logprobs?.content ?? []).map((e) => ({
+          token: e.token,
+          logprob: e.logprob,
+          top: e.top_logprobs?.map((t) => [t.token, t.logprob] as const),
+        }))
+        : (c.logprobs?.tokens ?? []).map((token, t) => ({
+          token,
+          logprob: c.logprobs!.token_logprobs?.[t] ?? NaN,
+          top: Object.entries(c.logprobs!.top_logprobs?.[t] ?? {}),
+        }));
+      let ids = c.token_ids ?? null;
+      if (ids === null && steps.length > 0 && steps.every((s) => tokenIdOf(s.token) !== null)) {
+        ids = steps.map((s) => tokenIdOf(s.token)!);
+      }
+      if (ids === null && this.#tokenizer) {
+        ids = this.#tokenizer.encode(text, { addSpecialTokens: false });
+        if (typeof c.stop_reason === "number") ids.push(c.stop_reason);
+      }
+      if (ids === null && required) throw missingIds("response token ids");
+      const logprobs = steps.map((s) => s.logprob);
+      if (
+        required && (logprobs.length !== ids!.length || logprobs.some((x) => !Number.isFinite(x)))
+      ) {
+        throw missingIds(
+          `log-probs of every response token (got ${logprobs.length} for ${ids!.length} ids)`,
+        );
+      }
+      const sample: Sample = {
+        responseIds: ids ?? [],
+        text,
+        logprobs: logprobs.length === (ids ?? []).length ? logprobs : [],
+        finishReason: (c.finish_reason === "length" ? "length" : "stop") as FinishReason,
+        stopReason: c.stop_reason ?? null,
+      };
+      if (r.topLogprobs) {
+        const top = steps.map((s) =>
+          (s.top ?? []).map(([tok, lp]) => ({ id: tokenIdOf(tok), logprob: lp }))
+            .filter((x): x is TokenLogprob => x.id !== null)
+        );
+        if (top.length === sample.responseIds.length) sample.topLogprobs = top;
+      }
+      return sample;
+    });
+    return { promptIds: promptIds ?? [], samples };
+  }
+}
+
+interface Choice {
+  index?: number;
+  text?: string;
+  message?: { content?: string | null };
+  finish_reason?: string | null;
+  stop_reason?: string | number | null;
+  token_ids?: number[];
+  prompt_token_ids?: number[];
+  logprobs?: {
+    tokens?: string[];
+    token_logprobs?: (number | null)[];
+    top_logprobs?: (Record<string, number> | null)[] | null;
+    content?: {
+      token: string;
+      logprob: number;
+      top_logprobs?: { token: string; logprob: number }[];
+    }[];
+  } | null;
+}
+
+interface ResponseBody {
+  choices?: Choice[];
+  prompt_token_ids?: number[];
+}
+
+/** The id in a `token_id:<id>` token string, or null. */
+function tokenIdOf(token: string): number | null {
+  const m = /^token_id:(\d+)$/.exec(token);
+  return m ? Number(m[1]) : null;
+}
+
+function missingIds(what: string): Error {
+  return new Error(
+    `the server returned no ${what}: use a server with vLLM's return_token_ids / ` +
+      `return_tokens_as_token_ids, pass a tokenizer, or set tokenIds: "optional"`,
+  );
+}
+
+/** The message of an error body (OpenAI's `{error: {message}}` or vLLM's `{message}`), else the text. */
+function errorMessage(text: string): string {
+  try {
+    const j = JSON.parse(text);
+    return j?.error?.message ?? j?.message ?? text;
+  } catch {
+    return text.slice(0, 500);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { defineModelConfig } from "../../lib/model/config.ts";
+import { initParameters } from "../../lib/model/tiny.ts";
+import { LocalGenerator } from "../../lib/rollout/local.ts";
+import { GenerationError, type GenerationRequest } from "../../lib/rollout/types.ts";
+import { WorkerGenerator } from "../../lib/rollout/worker_generator.ts";
+import { BYTE_LEVEL_VOCAB_SIZE } from "../../lib/tokenizer/mod.ts";
+import { assertSameResults, tinyModel } from "./_fixtures.ts";
+
+const REQUESTS: GenerationRequest[] = [
+  { prompt: "Hello there", maxTokens: 12, temperature: 0 },
+  {
+    messages: [{ role: "user", content: "Say hi" }],
+    maxTokens: 10,
+    temperature: 0.8,
+    seed: 3,
+    n: 2,
+  },
+  { promptIds: [72, 105], maxTokens: 8, temperature: 1, topP: 0.9, seed: 9, stop: ["e"] },
+];
+
+Deno.test("WorkerGenerator returns the same samples as LocalGenerator", async () => {
+  const m = await tinyModel();
+  const local = await LocalGenerator.create(m.config, m.params, m.tokenizer, {
+    session: { threads: 1 },
+  });
+  const want = await local.generate(REQUESTS);
+  await local.close();
+  const fromDir = await WorkerGenerator.load(m.dir, { session: { threads: 1 } });
+  const fromParams = await WorkerGenerator.create(m.config, m.params, m.dir, {
+    session: { threads: 1 },
+  });
+  try {
+    assert.equal(fromDir.model, m.dir.split("/").at(-1));
+    assert.equal(fromDir.maxModelLen, 128);
+    assertSameResults(await fromDir.generate(REQUESTS), want);
+    // Concurrent calls share the worker's batch and still get their own answers.
+    const [a, b] = await Promise.all([
+      fromParams.generate(REQUESTS.slice(0, 1)),
+      fromParams.generate(REQUESTS.slice(1)),
+    ]);
+    assertSameResults([...a, ...b], want);
+    const stats = await fromParams.stats();
+    assert.ok(stats.decodeSteps > 0 && stats.generatedTokens >= 12);
+  } finally {
+    await fromDir.close();
+    await fromParams.close();
+  }
+});
+
+Deno.test("WorkerGenerator reports request errors with their code", async () => {
+  const m = await tinyModel();
+  const g = await WorkerGenerator.load(m.dir, { session: { threads: 1 } });
+  try {
+    await assert.rejects(
+      g.generate([{ prompt: "x".repeat(100), maxTokens: 50 }]),
+      (e: unknown) =>
+        e instanceof GenerationError && e.code === "context_length_exceeded" &&
+        /128 tokens/.test(e.message),
+    );
+    await assert.rejects(
+      g.generate([{ prompt: "a", promptIds: [1] }]),
+      (e: unknown) => e instanceof GenerationError && e.code === "invalid_request",
+    );
+    // The worker is still usable afterwards.
+    const [r] = await g.generate([{ prompt: "ok", maxTokens: 2, temperature: 0, ignoreEos: true }]);
+    assert.equal(r.samples[0].responseIds.length, 2);
+  } finally {
+    await g.close();
+  }
+});
+
+Deno.test("the main thread keeps running timers while the worker is inside a long model call", async () => {
+  // Wide enough that one prefill of 8 x 120 tokens takes well over 100 ms.
+  const config = defineModelConfig({
+    arch: "qwen3",
+    hiddenSize: 384,
+    numHiddenLayers: 4,
+    numAttentionHeads: 6,
+    numKeyValueHeads: 2,
+    intermediateSize: 1536,
+    vocabSize: BYTE_LEVEL_VOCAB_SIZE,
+    maxPositionEmbeddings: 256,
+  });
+  const m = await tinyModel();
+  const g = await WorkerGenerator.create(config, initParameters(config, { seed: 1 }), m.dir, {
+    session: { threads: 1 },
+  });
+  try {
+    const requests = Array.from({ length: 8 }, (_, i) => ({
+      prompt: `${i} `.repeat(60),
+      maxTokens: 2,
+      temperature: 0,
+    }));
+    await g.generate(requests.slice(0, 1)); // warm-up
+    const before = await g.stats();
+    let last = performance.now(), maxGap = 0, ticks = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    await g.generate(requests);
+    clearInterval(timer);
+    const after = await g.stats();
+    const prefillMs = after.prefillMs - before.prefillMs; // one prefill call
+    assert.equal(after.prefillCalls - before.prefillCalls, 1);
+    assert.ok(
+      prefillMs > 60,
+      `prefill took only ${prefillMs.toFixed(0)} ms; the test needs a long call`,
+    );
+    assert.ok(ticks >= 5, `${ticks} ticks`);
+    assert.ok(
+      maxGap < prefillMs / 2,
+      `timer stalled ${maxGap.toFixed(0)} ms (prefill ${prefillMs.toFixed(0)} ms)`,
+    );
+  } finally {
+    await g.close();
+  }
+});
