@@ -31,6 +31,8 @@ export interface Profile {
   name: ProfileName;
   /** One line for the output. */
   description: string;
+  /** What the numbers mean, printed under the table (null: nothing to add). */
+  note: string | null;
   /** Default tasks per suite (null: the whole suite). */
   limit: number | null;
   /** Default most new tokens per response. */
@@ -132,6 +134,9 @@ const toy: Profile = {
   name: "toy",
   description:
     "tiny random Qwen3 (2 layers, width 64, byte-level tokenizer) + tiny random Qwen3 seq-cls RM",
+  note: "The toy models are random-initialised (not pre-trained yet): expect math and code " +
+    "near 0, and read the chat win rate as a random reward model's preference. The numbers " +
+    "exercise the whole pipeline (sampler, graders, sandbox, RM scoring), not a capability.",
   limit: 10,
   maxTokens: 32,
   rmMaxLength: 1024,
@@ -155,6 +160,7 @@ function hubProfile(
   return {
     name,
     description,
+    note: null,
     limit,
     maxTokens: 3072,
     rmMaxLength: 16384,

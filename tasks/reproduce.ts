@@ -164,6 +164,7 @@ export async function reproduce(
         `${rm?.name ?? "no reward model"} against gpt-4-0314):`,
     );
     print(formatTransferTable(transferRows(summary.suites)));
+    if (profile.note) print(`note: ${profile.note}`);
     for (const w of summary.warnings) print(`warning: ${w}`);
     print("");
     print(`policy model:  ${models.model}`);
