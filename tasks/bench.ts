@@ -6,6 +6,7 @@
  * ```sh
  * deno task bench model --configs S,M     # Qwen3 forward and train step on configs S and M
  * deno task bench graph                   # one transformer block's train step
+ * deno task bench rollout                 # sampler decode tokens/s at batch 1, 8, 32
  * deno task bench model --help
  * ```
  *
@@ -28,6 +29,10 @@ export const BENCHES: Readonly<
   graph: {
     summary: "one transformer block's train step vs the MatMul peak",
     load: async () => (await import("./bench_graph.ts")).benchGraph,
+  },
+  rollout: {
+    summary: "batched KV-cache decode tokens/s on configs S/M vs the memory-bandwidth bound",
+    load: async () => (await import("./bench_rollout.ts")).benchRollout,
   },
 };
 

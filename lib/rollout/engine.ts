@@ -52,6 +52,8 @@ export interface EngineStats {
   /** Tokens sampled (first tokens included). */
   generatedTokens: number;
   decodeMs: number;
+  /** Of `decodeMs`, the time inside the model's decode calls (the rest is host work). */
+  decodeModelMs: number;
 }
 
 /** Continuous-batching sampler over one model. */
@@ -78,6 +80,7 @@ export class RolloutEngine {
     decodeSteps: 0,
     generatedTokens: 0,
     decodeMs: 0,
+    decodeModelMs: 0,
   };
 
   /**
@@ -291,6 +294,7 @@ export class RolloutEngine {
     cache.ensureCapacity(Math.max(...cache.lengths) + 1);
     const ids = BigInt64Array.from(this.#active, (s) => BigInt(s.lastId));
     const pos = BigInt64Array.from(cache.lengths, (n) => BigInt(n));
+    const tm = performance.now();
     const out = await this.#model.run({
       inputIds: ids,
       positionIds: pos,
@@ -301,6 +305,7 @@ export class RolloutEngine {
       pastLength: cache.capacity,
       temperature: Float32Array.from(this.#active, (s) => s.graphTemperature),
     });
+    this.#stats.decodeModelMs += performance.now() - tm;
     cache.appendStep(out.newKv);
     const V = this.#model.config.vocabSize;
     const keep: number[] = [];

@@ -41,7 +41,7 @@ export const completionBodySchema = z.looseObject({
     z.array(z.string()).min(1),
     tokenIds.min(1),
     z.array(tokenIds.min(1)).min(1),
-  ]),
+  ], { message: "expected a string, a list of strings, token ids, or a list of token-id lists" }),
   max_tokens: z.number().int().min(1).nullish(),
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.literal(false, { message: "echo: only false is supported" }).nullish(),
@@ -54,7 +54,9 @@ export const completionBodySchema = z.looseObject({
 const contentPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const chatMessage = z.looseObject({
   role: z.enum(["system", "user", "assistant", "tool", "developer"]),
-  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  content: z.union([z.string(), z.array(contentPart), z.null()], {
+    message: "expected a string or a list of text parts",
+  }).optional(),
 });
 
 /** A `/v1/chat/completions` body. */

@@ -1,0 +1,270 @@
+/**
+ * `deno task bench rollout`: decode throughput of the kit's sampler (`lib/rollout`) on the
+ * standard bench configs (DESIGN.md "Benchmarks"): distinct 64-token prompts at batch 1, 8
+ * and 32, 128 new tokens each (eos ignored, temperature 1), fp32, 2 threads.
+ *
+ * Against the memory-bandwidth bound: a decode step must read every weight once (the tied
+ * embedding in full, as the lm_head) plus each row's KV cache (mean context 64 + 64 = 128
+ * positions over the run), so at batch B the bound is `B * bandwidth / (weights + B * kv)`
+ * tokens/s. Bandwidth is measured in the same run: onnxruntime reading a 512 MB tensor
+ * (ReduceSum, same threads) and a 256 MB TypedArray copy (read + write); the higher of the
+ * two is used, which makes the bound the stricter one.
+ *
+ * ```sh
+ * deno task bench rollout                                  # S and M, batch 1, 8, 32
+ * deno task bench rollout --configs M --batches 1 --runs 5
+ * ```
+ *
+ * @module
+ */
+
+import { CliError, parseCli, splitList } from "../lib/cli.ts";
+import { encodeModel, Graph, median, op, Session } from "../lib/graph/mod.ts";
+import { benchConfig, initParameters, type ModelConfig, parameterSpecs } from "../lib/model/mod.ts";
+import { LocalGenerator } from "../lib/rollout/local.ts";
+import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
+
+const spec = {
+  command: "deno task bench rollout",
+  summary: "Decode tokens/s of the batched KV-cache sampler vs the memory-bandwidth bound.",
+  options: {
+    configs: { type: "string", default: "S,M", valueName: "S,M", description: "bench configs" },
+    batches: { type: "string", default: "1,8,32", valueName: "B,...", description: "batch sizes" },
+    prompt: { type: "string", default: "64", valueName: "T", description: "prompt tokens" },
+    new: { type: "string", default: "128", valueName: "N", description: "new tokens per sequence" },
+    threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
+    runs: {
+      type: "string",
+      default: "3",
+      valueName: "N",
+      description: "timed runs after a warm-up",
+    },
+  },
+  examples: ["deno task bench rollout --configs M --batches 1 --runs 5"],
+} as const;
+
+/** One measurement, as printed on its JSON line. */
+export interface RolloutBenchRecord {
+  bench: "rollout";
+  config: string;
+  batch: number;
+  prompt: number;
+  new_tokens: number;
+  threads: number;
+  /** Decode tokens/s: tokens sampled by decode steps over the time spent in them. */
+  tokens_per_s: number;
+  /** All new tokens over the whole call (prefill included). */
+  e2e_tokens_per_s: number;
+  prefill_ms: number;
+  step_ms: number;
+  /** Of `step_ms`, the host's part (sampling, cache writes, feeds), outside onnxruntime. */
+  host_ms_per_step: number;
+  weights_mb: number;
+  /** KV bytes read per decode step at the mean context. */
+  kv_mb_per_step: number;
+  bandwidth_gbs: number;
+  bound_tokens_per_s: number;
+  ratio_to_bound: number;
+  peak_rss_mb: number;
+}
+
+/** Read bandwidth of onnxruntime summing a large tensor (GB/s, median of runs). */
+async function ortReadBandwidth(threads: number, bytes = 512 * 2 ** 20): Promise<number> {
+  const n = bytes / 4;
+  const g = new Graph("bandwidth");
+  const x = g.input("x", "float32", [n]);
+  g.output(op.reduceSum(x, [0]), "s");
+  const s = await Session.create(encodeModel(g), { threads });
+  const feeds = { x: { dtype: "float32" as const, shape: [n], data: new Float32Array(n).fill(1) } };
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    if (i > 0) times.push((performance.now() - t0) / 1000);
+  }
+  await s.release();
+  return bytes / median(times) / 1e9;
+}
+
+/** Copy bandwidth of a TypedArray copy, counting read + write (GB/s, median of runs). */
+function copyBandwidth(bytes = 256 * 2 ** 20): number {
+  const src = new Float32Array(bytes / 4).fill(1), dst = new Float32Array(bytes / 4);
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    dst.set(src);
+    if (i > 0) times.push((performance.now() - t0) / 1000);
+  }
+  return (2 * bytes) / median(times) / 1e9;
+}
+
+/** Bytes of weights a decode step reads: every parameter once (a tied embedding as the lm_head). */
+export function weightBytes(c: ModelConfig): number {
+  return 4 * parameterSpecs(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** KV bytes one row reads at a context of `positions`. */
+export function kvBytes(c: ModelConfig, positions: number): number {
+  return 4 * 2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * positions;
+}
+
+function peakRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (m) return Math.round(Number(m[1]) / 1024);
+  } catch { /* not Linux */ }
+  return Math.round(Deno.memoryUsage().rss / 2 ** 20);
+}
+
+function resetPeakRss(): void {
+  try {
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch { /* not Linux */ }
+}
+
+function int(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(`--${name}: expected a positive integer, got "${v}"`);
+  }
+  return n;
+}
+
+/** Runs the bench; prints the table and one JSON line per measurement; returns the records. */
+export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]> {
+  const cli = parseCli(args, spec);
+  if (cli.help) {
+    console.log(cli.helpText);
+    return [];
+  }
+  const v = cli.values;
+  const configs = splitList(v.configs);
+  for (const c of configs) {
+    if (c !== "S" && c !== "M") throw new CliError(`--configs: unknown config "${c}" (S, M)`);
+  }
+  const batches = splitList(v.batches).map((b) => int("batches", b));
+  const [P, N, threads, runs] = [
+    int("prompt", v.prompt),
+    int("new", v.new),
+    int("threads", v.threads),
+    int("runs", v.runs),
+  ];
+  const tokenizer = createTokenizer(byteLevelTokenizerFiles());
+
+  const ortBw = await ortReadBandwidth(threads);
+  const copyBw = copyBandwidth();
+  const bandwidth = Math.max(ortBw, copyBw);
+  console.log(
+    `memory bandwidth: onnxruntime read ${ortBw.toFixed(1)} GB/s (${threads} threads), ` +
+      `TypedArray copy ${copyBw.toFixed(1)} GB/s (read+write); bound uses ${
+        bandwidth.toFixed(1)
+      } GB/s`,
+  );
+  const records: RolloutBenchRecord[] = [];
+  for (const name of configs as ("S" | "M")[]) {
+    const config = benchConfig(name);
+    const params = initParameters(config, { seed: 1 });
+    for (const B of batches) {
+      const gen = await LocalGenerator.create(config, params, tokenizer, {
+        session: { threads },
+        maxBatch: B,
+      });
+      const requests = (salt: number) =>
+        Array.from({ length: B }, (_, b) => ({
+          promptIds: Array.from({ length: P }, (_, t) =>
+            (salt * 7 + b * 7919 + t * 104729) % config.vocabSize),
+          maxTokens: N,
+          temperature: 1,
+          ignoreEos: true,
+          seed: salt * 1000 + b,
+        }));
+      await gen.generate(requests(0)); // warm-up
+      resetPeakRss();
+      const decode: number[] = [], e2e: number[] = [], prefill: number[] = [], steps: number[] = [];
+      const host: number[] = [];
+      for (let r = 1; r <= runs; r++) {
+        const before = gen.stats();
+        const t0 = performance.now();
+        await gen.generate(requests(r));
+        const wall = (performance.now() - t0) / 1000;
+        const after = gen.stats();
+        const stepCount = after.decodeSteps - before.decodeSteps;
+        const decodeS = (after.decodeMs - before.decodeMs) / 1000;
+        decode.push((after.generatedTokens - before.generatedTokens - B) / decodeS);
+        e2e.push((B * N) / wall);
+        prefill.push(after.prefillMs - before.prefillMs);
+        steps.push((decodeS * 1000) / stepCount);
+        host.push(
+          (after.decodeMs - before.decodeMs - after.decodeModelMs + before.decodeModelMs) /
+            stepCount,
+        );
+      }
+      await gen.close();
+      const W = weightBytes(config), kv = kvBytes(config, P + N / 2);
+      const bound = (B * bandwidth * 1e9) / (W + B * kv);
+      const tps = median(decode);
+      records.push({
+        bench: "rollout",
+        config: name,
+        batch: B,
+        prompt: P,
+        new_tokens: N,
+        threads,
+        tokens_per_s: Math.round(tps * 10) / 10,
+        e2e_tokens_per_s: Math.round(median(e2e) * 10) / 10,
+        prefill_ms: Math.round(median(prefill) * 10) / 10,
+        step_ms: Math.round(median(steps) * 100) / 100,
+        host_ms_per_step: Math.round(median(host) * 100) / 100,
+        weights_mb: Math.round(W / 2 ** 20 * 10) / 10,
+        kv_mb_per_step: Math.round((B * kv) / 2 ** 20 * 10) / 10,
+        bandwidth_gbs: Math.round(bandwidth * 10) / 10,
+        bound_tokens_per_s: Math.round(bound * 10) / 10,
+        ratio_to_bound: Math.round((tps / bound) * 1000) / 1000,
+        peak_rss_mb: peakRssMb(),
+      });
+    }
+  }
+  const head = [
+    "config",
+    "batch",
+    "decode tok/s",
+    "e2e tok/s",
+    "step ms",
+    "host ms",
+    "prefill ms",
+    "bound tok/s",
+    "ratio",
+    "rss MB",
+  ];
+  console.log(head.map((h, i) => i < 2 ? h.padEnd(7) : h.padStart(13)).join(""));
+  for (const r of records) {
+    const cells = [
+      r.tokens_per_s,
+      r.e2e_tokens_per_s,
+      r.step_ms,
+      r.host_ms_per_step,
+      r.prefill_ms,
+      r.bound_tokens_per_s,
+      r.ratio_to_bound,
+      r.peak_rss_mb,
+    ];
+    console.log(
+      r.config.padEnd(7) + String(r.batch).padEnd(7) +
+        cells.map((c) => String(c).padStart(13)).join(""),
+    );
+  }
+  for (const r of records) console.log(JSON.stringify(r));
+  return records;
+}
+
+if (import.meta.main) {
+  try {
+    await benchRollout(Deno.args);
+  } catch (e) {
+    if (e instanceof CliError) {
+      console.error(e.message);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
