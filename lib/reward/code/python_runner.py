@@ -120,12 +120,13 @@ def reliability_guard(maximum_memory_bytes=None, block_open=False):
         sys.modules[m] = None
 
 
-def take_stdout():
-    """Keeps the real stdout for the verdict and points fds 1 and 2 at /dev/null."""
+def take_stdout(keep_stderr=False):
+    """Keeps the real stdout for the verdict and points fd 1 (and 2) at /dev/null."""
     out = os.dup(1)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
-    os.dup2(null, 2)
+    if not keep_stderr:
+        os.dup2(null, 2)
     return out
 
 
@@ -193,7 +194,7 @@ def canonical_outputs(task, record_time):
 
 def run_expected():
     task = load_task()
-    out = take_stdout()
+    out = take_stdout(keep_stderr=True)  # trusted code: keep its traceback for the error
     result = canonical_outputs(task, record_time=True)
     data = pickle.dumps(result)
     if len(data) > MAX_CACHED_BYTES:

@@ -13,16 +13,12 @@
  */
 
 import { join } from "node:path";
-import { type Bind, sandboxEnv, sandboxTempRoot } from "./sandbox_env.ts";
-import {
-  DEFAULT_LIMITS,
-  prlimitArgv,
-  SANDBOX_UID,
-  sandboxArgv,
-  type SandboxLimits,
-  WORK_DIR,
-} from "./sandbox_argv.ts";
+import { type Bind, sandboxEnv } from "./sandbox_env.ts";
+import { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox_argv.ts";
+import { launch, type Launched } from "./sandbox_launch.ts";
 import { classifyEnding, type Verdict } from "./verdict.ts";
+
+export type { Launched };
 
 /** Untrusted code was refused: no working sandbox and no `allowUnsandboxed`. */
 export class SandboxUnavailableError extends Error {
@@ -76,13 +72,17 @@ let warned = false;
  */
 export function sandboxProblem(): Promise<string | null> {
   if (probe !== null) return probe;
-  probe = (async () => {
+  const p = (async () => {
     const env = sandboxEnv();
     if (env.missing !== null) return env.missing;
     const r = await launchAndWait(["/usr/bin/true"], { timeoutMs: 10_000 }, true);
     return r.exitCode === 0 ? null : `a probe sandbox failed (${r.reason}): ${r.stderr.trim()}`;
   })();
-  return probe;
+  probe = p;
+  p.then((problem) => { // only success is remembered; a failure is probed again next time
+    if (problem !== null && probe === p) probe = null;
+  });
+  return p;
 }
 
 async function decide(options: SandboxOptions): Promise<boolean> {
@@ -122,20 +122,6 @@ export async function runSandboxed(
   return await launchAndWait(argv, options, sandboxed);
 }
 
-/** A launched sandbox: its process, work dir and a kill switch. */
-export interface Launched {
-  /** The launcher process. */
-  child: Deno.ChildProcess;
-  /** Host path of the work dir. */
-  workDir: string;
-  /** Whether it runs inside bubblewrap. */
-  sandboxed: boolean;
-  /** Kills the whole process group (idempotent). */
-  kill(): void;
-  /** Removes the work dir (after the process ended). */
-  cleanup(): Promise<void>;
-}
-
 /**
  * Starts a command in a new sandbox without waiting for it (used by long-lived helpers such
  * as the TypeScript compile service; stdin may be a pipe for them).
@@ -153,89 +139,6 @@ export async function spawnSandboxed(
 ): Promise<Launched> {
   const sandboxed = await decide(options);
   return await launch(argv, options, sandboxed, stdin);
-}
-
-async function launch(
-  argv: string[],
-  o: SandboxOptions,
-  sandboxed: boolean,
-  stdin: "null" | "piped",
-): Promise<Launched> {
-  const env = sandboxEnv();
-  const workDir = await Deno.makeTempDir({ dir: sandboxTempRoot(), prefix: "grlo-sandbox-" });
-  for (const [name, content] of Object.entries(o.files ?? {})) {
-    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith("..")) {
-      throw new Error(`sandbox file name must be a plain file name, got "${name}"`);
-    }
-    const path = join(workDir, name);
-    if (typeof content === "string") await Deno.writeTextFile(path, content);
-    else await Deno.writeFile(path, content);
-    await Deno.chmod(path, 0o644);
-  }
-  if (sandboxed && env.isRoot) await Deno.chown(workDir, SANDBOX_UID, SANDBOX_UID);
-  const backstop = Math.ceil(o.timeoutMs / 1000) + 2;
-  let cmd: string[];
-  if (sandboxed) {
-    cmd = sandboxArgv(argv, env, {
-      workDir,
-      binds: o.binds ?? [],
-      env: o.env ?? {},
-      limits: o,
-      backstopSeconds: backstop,
-    });
-  } else {
-    // Unsandboxed: the same paths, mapped to the host, with whatever limits we can set.
-    const map = (a: string) => {
-      if (a === WORK_DIR || a.startsWith(`${WORK_DIR}/`)) return workDir + a.slice(WORK_DIR.length);
-      for (const b of o.binds ?? []) {
-        if (a === b.target || a.startsWith(`${b.target}/`)) {
-          return b.source + a.slice(b.target.length);
-        }
-      }
-      return a;
-    };
-    const cpu = o.cpuSeconds ?? Math.ceil(o.timeoutMs / 1000) + 1;
-    cmd = [
-      ...(env.timeout ? [env.timeout, "-s", "KILL", `${backstop}s`] : []),
-      ...(env.prlimit ? prlimitArgv(env.prlimit, o, cpu) : []),
-      ...argv.map(map),
-    ];
-  }
-  const child = new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    cwd: sandboxed ? undefined : workDir,
-    clearEnv: true,
-    env: sandboxed
-      ? { PATH: "/usr/bin:/bin" }
-      : { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: workDir, LANG: "C.UTF-8", ...o.env },
-    stdin,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let killed = false;
-  child.status.then(() => killed = true, () => killed = true); // never signal a reaped pid
-  const kill = () => {
-    if (killed) return;
-    killed = true;
-    try {
-      Deno.kill(-child.pid, "SIGKILL"); // the group that `timeout` leads
-    } catch {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  };
-  const cleanup = async () => {
-    try {
-      await Deno.remove(workDir, { recursive: true });
-    } catch {
-      await new Deno.Command("chmod", { args: ["-R", "u+rwx", workDir] }).output();
-      await Deno.remove(workDir, { recursive: true }).catch(() => {});
-    }
-  };
-  return { child, workDir, sandboxed, kill, cleanup };
 }
 
 async function readCapped(

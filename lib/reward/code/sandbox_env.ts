@@ -115,7 +115,24 @@ export function worldReachable(path: string): boolean {
   }
 }
 
-function interpreterFrom(envVar: string, name: string, preferred: string[]): Interpreter {
+/** Whether uid 65534 can traverse `dir`: it and every ancestor are searchable by others. */
+export function worldSearchable(dir: string): boolean {
+  try {
+    for (let p = resolve(dir);; p = dirname(p)) {
+      if (((Deno.statSync(p).mode ?? 0) & 0o001) === 0) return false;
+      if (p === "/") return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+function interpreterFrom(
+  envVar: string,
+  name: string,
+  preferred: string[],
+  single: boolean,
+): Interpreter {
   const override = Deno.env.get(envVar);
   const candidates = override ? [override] : preferred;
   for (const c of candidates) {
@@ -128,40 +145,82 @@ function interpreterFrom(envVar: string, name: string, preferred: string[]): Int
     if (real.startsWith("/usr/")) return { path: real, binds: [] };
     // Outside /usr: bind the install prefix (…/bin/<exe> -> …) at the same path.
     const prefix = dirname(dirname(real));
+    if (Deno.uid() === 0 && !worldSearchable(prefix)) {
+      // A self-contained binary (node) can be copied where uid 65534 reaches it.
+      if (single) return copiedBinary(real, name);
+      throw new Error(
+        `${real} (${name} for the code sandbox) lies under ${prefix}, which uid 65534 cannot ` +
+          `reach; install it system-wide (apt-get install ${name}) or point ${envVar} at a ` +
+          `world-readable copy`,
+      );
+    }
     return { path: real, binds: [{ source: prefix, target: prefix }] };
   }
   const onPath = which(name);
-  if (onPath !== null && !override) return interpreterFrom(envVar, name, [onPath]);
+  if (onPath !== null && !override) return interpreterFrom(envVar, name, [onPath], single);
   throw new Error(
     `no ${name} for the code sandbox: looked at ${candidates.join(", ")}` +
       (override ? ` (from ${envVar})` : ` and PATH; install it or set ${envVar}`),
   );
 }
 
+function copiedBinary(real: string, name: string): Interpreter {
+  const dir = Deno.makeTempDirSync({ prefix: `grlo-${name}-`, dir: sandboxTempRoot() });
+  Deno.chmodSync(dir, 0o755);
+  const path = join(dir, name);
+  Deno.copyFileSync(real, path);
+  Deno.chmodSync(path, 0o755);
+  removeAtExit(dir);
+  return { path, binds: [{ source: dir, target: dir }] };
+}
+
+function removeAtExit(dir: string): void {
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // already gone
+    }
+  });
+}
+
+let python: Interpreter | null = null;
+let node: Interpreter | null = null;
+
 /**
  * The Python interpreter for sandboxed runs: `GRLO_SANDBOX_PYTHON`, else `/usr/bin/python3`,
- * else `/usr/local/bin/python3`, else `python3` on PATH.
+ * else `/usr/local/bin/python3`, else `python3` on PATH (cached for the process).
  *
  * @returns its path and binds
  */
 export function pythonInterpreter(): Interpreter {
-  return interpreterFrom("GRLO_SANDBOX_PYTHON", "python3", [
-    "/usr/bin/python3",
-    "/usr/local/bin/python3",
-  ]);
+  python ??= interpreterFrom(
+    "GRLO_SANDBOX_PYTHON",
+    "python3",
+    ["/usr/bin/python3", "/usr/local/bin/python3"],
+    false,
+  );
+  return python;
 }
 
 /**
  * The Node.js binary for sandboxed runs: `GRLO_SANDBOX_NODE`, else `/usr/bin/node`, else
- * `/usr/local/bin/node`, else `node` on PATH.
+ * `/usr/local/bin/node`, else `node` on PATH (copied to the temp dir when it sits where uid
+ * 65534 cannot reach it, e.g. under /root/.nvm). Cached for the process.
  *
  * @returns its path and binds
  */
 export function nodeInterpreter(): Interpreter {
-  return interpreterFrom("GRLO_SANDBOX_NODE", "node", ["/usr/bin/node", "/usr/local/bin/node"]);
+  node ??= interpreterFrom(
+    "GRLO_SANDBOX_NODE",
+    "node",
+    ["/usr/bin/node", "/usr/local/bin/node"],
+    true,
+  );
+  return node;
 }
 
-let typescriptDir: string | null = null;
+let typescriptDir: Promise<string> | null = null;
 
 /**
  * The host directory of the npm `typescript` package (pinned in deno.json), found through
@@ -170,8 +229,12 @@ let typescriptDir: string | null = null;
  *
  * @returns a directory holding `bin/tsc` and `lib/typescript.js`
  */
-export async function typescriptPackageDir(): Promise<string> {
-  if (typescriptDir !== null) return typescriptDir;
+export function typescriptPackageDir(): Promise<string> {
+  typescriptDir ??= findTypescript();
+  return typescriptDir;
+}
+
+async function findTypescript(): Promise<string> {
   const override = Deno.env.get("GRLO_SANDBOX_TYPESCRIPT");
   let dir: string;
   if (override) {
@@ -194,7 +257,6 @@ export async function typescriptPackageDir(): Promise<string> {
   if (sandboxEnv().isRoot && !worldReachable(join(dir, "lib", "typescript.js"))) {
     dir = await copyWorldReadable(dir);
   }
-  typescriptDir = dir;
   return dir;
 }
 
@@ -205,13 +267,7 @@ async function copyWorldReadable(dir: string): Promise<string> {
     await new Deno.Command("cp", { args: ["-R", join(dir, part), copy] }).output();
   }
   await new Deno.Command("chmod", { args: ["-R", "a+rX", copy] }).output();
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.removeSync(copy, { recursive: true });
-    } catch {
-      // already gone
-    }
-  });
+  removeAtExit(copy);
   return copy;
 }
 

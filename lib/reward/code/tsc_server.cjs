@@ -14,7 +14,8 @@
 //   the default lib files, and main.ts adds no global declaration whose name a lib file
 //   declares (nor a `declare global` / UMD export). Lib files check clean on their own and
 //   only interact with main.ts through such merged globals, so then their diagnostics are
-//   empty, as the CLI would find. Otherwise every file is checked, as the CLI does.
+//   empty, as the CLI would find (that the lib files of the pinned compiler check clean is
+//   tested, not re-checked at every start). Otherwise every file is checked, as the CLI does.
 //
 // Protocol: one JSON request per stdin line {"id", "source"}; one JSON response per stdout
 // line {"id", "ok", "count", "errors", "js", "full", "ms"}. It exits when stdin closes.
@@ -71,8 +72,6 @@ function baseline() {
     baselineFiles.add(sf.fileName);
     if (sf.locals) { for (const name of sf.locals.keys()) libGlobals.add(name); }
   }
-  const diags = ts.getPreEmitDiagnostics(program);
-  if (diags.length > 0) throw new Error(`lib files do not check clean: ${diags.length} errors`);
 }
 
 function touchesLibGlobals(program, sf) {

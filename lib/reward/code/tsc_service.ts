@@ -30,6 +30,8 @@ export interface TscResult {
   js: string | null;
   /** Milliseconds spent. */
   ms: number;
+  /** The lib files were checked too (main.ts declares a global a lib file also declares). */
+  fullCheck: boolean;
 }
 
 /** Options of a {@link TscService}. */
@@ -121,21 +123,28 @@ class TscServer {
     const ms = () => performance.now() - t0;
     if (line === TIMEOUT) {
       this.alive = false;
-      return { ok: false, reason: "timeout", errors: "", js: null, ms: ms() };
+      return { ok: false, reason: "timeout", errors: "", js: null, ms: ms(), fullCheck: false };
     }
     if (line === EOF) {
       this.alive = false;
       await this.sandbox.child.status;
       await this.#stderrDone;
       const reason = looksLikeMemoryError(this.#stderr) ? "memory" : "compiler crash";
-      return { ok: false, reason, errors: this.#stderr.slice(-1000), js: null, ms: ms() };
+      return {
+        ok: false,
+        reason,
+        errors: this.#stderr.slice(-1000),
+        js: null,
+        ms: ms(),
+        fullCheck: false,
+      };
     }
     const r = JSON.parse(line);
     if (r.id !== id || r.crash) {
       this.alive = false;
       const errors = String(r.crash ?? "");
       const reason = looksLikeMemoryError(errors) ? "memory" : "compiler crash";
-      return { ok: false, reason, errors, js: null, ms: ms() };
+      return { ok: false, reason, errors, js: null, ms: ms(), fullCheck: false };
     }
     return {
       ok: r.ok,
@@ -143,6 +152,7 @@ class TscServer {
       errors: r.errors,
       js: r.js,
       ms: ms(),
+      fullCheck: r.full,
     };
   }
 
@@ -274,5 +284,6 @@ export async function compileWithCli(
   );
   const js = r.files["main.js"] ? new TextDecoder().decode(r.files["main.js"]) : null;
   const reason = r.status === "ok" ? "ok" : r.status === "exit" ? "compile error" : r.reason;
-  return { ok: r.status === "ok", reason, errors: r.stdout.slice(0, 2000), js, ms: r.wallMs };
+  const errors = r.stdout.slice(0, 2000);
+  return { ok: r.status === "ok", reason, errors, js, ms: r.wallMs, fullCheck: true };
 }
