@@ -10,9 +10,14 @@
  * (ReduceSum, same threads) and a 256 MB TypedArray copy (read + write); the higher of the
  * two is used, which makes the bound the stricter one.
  *
+ * At batch 32 a step is bound by compute (the MatMuls), not bandwidth, so the ratio there
+ * only says how far from the bandwidth bound it is. `tasks/bench_rollout_torch.py` runs the
+ * same decode in PyTorch eager (transformers' Qwen3) for the DESIGN.md comparison.
+ *
  * ```sh
  * deno task bench rollout                                  # S and M, batch 1, 8, 32
  * deno task bench rollout --configs M --batches 1 --runs 5
+ * python3 tasks/bench_rollout_torch.py                     # the PyTorch eager reference
  * ```
  *
  * @module
@@ -68,14 +73,18 @@ export interface RolloutBenchRecord {
   peak_rss_mb: number;
 }
 
-/** Read bandwidth of onnxruntime summing a large tensor (GB/s, median of runs). */
+/**
+ * Read bandwidth of onnxruntime summing the rows of a large [4096, n] tensor (rows split over
+ * the intra-op threads), GB/s, median of runs.
+ */
 async function ortReadBandwidth(threads: number, bytes = 512 * 2 ** 20): Promise<number> {
-  const n = bytes / 4;
+  const rows = 4096, cols = bytes / 4 / rows;
   const g = new Graph("bandwidth");
-  const x = g.input("x", "float32", [n]);
-  g.output(op.reduceSum(x, [0]), "s");
+  const x = g.input("x", "float32", [rows, cols]);
+  g.output(op.reduceSum(x, [1]), "s");
   const s = await Session.create(encodeModel(g), { threads });
-  const feeds = { x: { dtype: "float32" as const, shape: [n], data: new Float32Array(n).fill(1) } };
+  const data = new Float32Array(rows * cols).fill(1);
+  const feeds = { x: { dtype: "float32" as const, shape: [rows, cols], data } };
   const times: number[] = [];
   for (let i = 0; i < 6; i++) {
     const t0 = performance.now();
@@ -151,15 +160,6 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
   ];
   const tokenizer = createTokenizer(byteLevelTokenizerFiles());
 
-  const ortBw = await ortReadBandwidth(threads);
-  const copyBw = copyBandwidth();
-  const bandwidth = Math.max(ortBw, copyBw);
-  console.log(
-    `memory bandwidth: onnxruntime read ${ortBw.toFixed(1)} GB/s (${threads} threads), ` +
-      `TypedArray copy ${copyBw.toFixed(1)} GB/s (read+write); bound uses ${
-        bandwidth.toFixed(1)
-      } GB/s`,
-  );
   const records: RolloutBenchRecord[] = [];
   for (const name of configs as ("S" | "M")[]) {
     const config = benchConfig(name);
@@ -201,7 +201,6 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
       }
       await gen.close();
       const W = weightBytes(config), kv = kvBytes(config, P + N / 2);
-      const bound = (B * bandwidth * 1e9) / (W + B * kv);
       const tps = median(decode);
       records.push({
         bench: "rollout",
@@ -217,12 +216,30 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
         host_ms_per_step: Math.round(median(host) * 100) / 100,
         weights_mb: Math.round(W / 2 ** 20 * 10) / 10,
         kv_mb_per_step: Math.round((B * kv) / 2 ** 20 * 10) / 10,
-        bandwidth_gbs: Math.round(bandwidth * 10) / 10,
-        bound_tokens_per_s: Math.round(bound * 10) / 10,
-        ratio_to_bound: Math.round((tps / bound) * 1000) / 1000,
+        bandwidth_gbs: 0, // filled in below, once measured
+        bound_tokens_per_s: 0,
+        ratio_to_bound: 0,
         peak_rss_mb: peakRssMb(),
       });
     }
+  }
+  // Bandwidth last, so its large buffers do not sit in the decode runs' peak RSS.
+  const ortBw = await ortReadBandwidth(threads);
+  const copyBw = copyBandwidth();
+  const bandwidth = Math.max(ortBw, copyBw);
+  console.log(
+    `memory bandwidth: onnxruntime read ${ortBw.toFixed(1)} GB/s (${threads} threads), ` +
+      `TypedArray copy ${copyBw.toFixed(1)} GB/s (read+write); bound uses ${
+        bandwidth.toFixed(1)
+      } GB/s`,
+  );
+  for (const r of records) {
+    const bound = (r.batch * bandwidth * 1e9) /
+      (weightBytes(benchConfig(r.config as "S" | "M")) +
+        r.batch * kvBytes(benchConfig(r.config as "S" | "M"), r.prompt + r.new_tokens / 2));
+    r.bandwidth_gbs = Math.round(bandwidth * 10) / 10;
+    r.bound_tokens_per_s = Math.round(bound * 10) / 10;
+    r.ratio_to_bound = Math.round((r.tokens_per_s / bound) * 1000) / 1000;
   }
   const head = [
     "config",

@@ -208,10 +208,9 @@ export class RolloutEngine {
 
   /** Moves queued sequences into the batch (prefill + first token). */
   async #admit(): Promise<void> {
-    this.#queue = this.#queue.filter((s) => !s.group.cancelled);
     const free = this.#maxBatch - this.#active.length;
     if (free <= 0 || this.#queue.length === 0) return;
-    const admitted = this.#queue.splice(0, free);
+    const admitted = this.#queue.splice(0, free).filter((s) => !s.group.cancelled);
     const groups = [...new Set(admitted.map((s) => s.group))];
     const joining: { seq: Sequence; newKv: Float32Array[]; width: number; row: number }[] = [];
     const V = this.#model.config.vocabSize;

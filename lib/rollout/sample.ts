@@ -45,9 +45,10 @@ export function chooseToken(
   rules: SamplingRules,
   rng: Rng,
 ): TokenChoice {
-  const id = rules.temperature === 0
-    ? argmax(probs)
-    : drawToken(applyRules(rules.rules, ids, probs), rng.float());
+  let id: number;
+  if (rules.temperature === 0) id = argmax(probs);
+  else if (rules.rules.length === 0) id = drawToken(probs, rng.float(), 1); // sums to 1
+  else id = drawToken(applyRules(rules.rules, ids, probs), rng.float());
   const choice: TokenChoice = { id, logprob: Math.log(probs[id]) };
   if (rules.topLogprobs > 0) choice.top = topLogprobs(probs, rules.topLogprobs);
   return choice;
@@ -102,11 +103,12 @@ export function topLogprobs(probs: Float32Array, k: number): TokenLogprob[] {
  *
  * @param weights non-negative weights (not necessarily normalised)
  * @param u a uniform number in [0, 1)
+ * @param sum the weights' sum when known (a softmax row: 1), saving a pass @default computed
  * @returns the index
  */
-export function drawToken(weights: Float32Array, u: number): number {
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) total += weights[i];
+export function drawToken(weights: Float32Array, u: number, sum?: number): number {
+  let total = sum ?? 0;
+  if (sum === undefined) { for (let i = 0; i < weights.length; i++) total += weights[i]; }
   if (!(total > 0)) throw new Error("drawToken(): every weight is 0");
   const target = u * total;
   let acc = 0;
