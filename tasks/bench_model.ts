@@ -4,7 +4,13 @@
  * a full train step (next-token loss, backward, AdamW on every parameter), batch 4 x seq 256,
  * fp32, 2 threads. Reports tokens/s, achieved GFLOP/s (2 x matmul parameters x tokens plus
  * the attention products; x3 for a train step), the ratio to onnxruntime's fp32 MatMul peak
- * measured in the same run, and peak RSS.
+ * measured in the same run (just before and after each measurement; the larger is used), and
+ * peak RSS (VmHWM, reset per measurement).
+ *
+ * On a shared machine wall times swing with other processes' load, so every step also
+ * records the process CPU time (threads do not spin, `session.intra_op.allow_spinning=0`):
+ * `cpu_ratio_to_peak` compares FLOPs per CPU-second with the MatMul peak's FLOPs per
+ * CPU-second, which other processes barely disturb. The 1-minute load average is printed.
  *
  * ```sh
  * deno task bench model                       # S and M, forward and train
@@ -18,10 +24,12 @@ import { CliError, parseCli, splitList } from "../lib/cli.ts";
 import {
   buildTrainArtifacts,
   encodeModel,
+  Graph,
   type HostTensor,
-  measureGemmPeak,
   median,
+  op,
   Session,
+  type SessionOptions,
   TrainRunner,
 } from "../lib/graph/mod.ts";
 import {
@@ -71,6 +79,10 @@ export interface ModelBenchRecord {
   peak_gflops: number;
   ratio_to_peak: number;
   peak_rss_mb: number;
+  /** Median process CPU time per step (all threads). */
+  cpu_ms: number;
+  /** GFLOP per CPU-second over the MatMul peak's GFLOP per CPU-second. */
+  cpu_ratio_to_peak: number;
   /** Bytes the step must hold: parameters (+ gradients and AdamW moments when training). */
   state_mb: number;
   session_s: number;
@@ -108,16 +120,52 @@ class RssPeak {
   }
 }
 
-async function timed(runs: number, rss: RssPeak, step: () => Promise<unknown>): Promise<number> {
+/** Process CPU time (user + system) in seconds, from /proc/self/stat (0 elsewhere). */
+function cpuSeconds(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** Median wall and CPU seconds of `runs` calls after a warm-up. */
+async function timed(
+  runs: number,
+  rss: RssPeak,
+  step: () => Promise<unknown>,
+): Promise<{ wall: number; cpu: number }> {
   await step(); // warm-up
-  const times: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
+    const c0 = cpuSeconds(), t0 = performance.now();
     await step();
-    times.push((performance.now() - t0) / 1000);
+    wall.push((performance.now() - t0) / 1000);
+    cpu.push(cpuSeconds() - c0);
     rss.sample();
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** The fp32 MatMul peak (2048^3): GFLOP per wall second and per CPU second. */
+async function matmulPeak(
+  options: SessionOptions,
+  runs: number,
+): Promise<{ wall: number; cpu: number }> {
+  const n = 2048;
+  const g = new Graph("gemm_peak");
+  g.output(op.matmul(g.input("a", "float32", [n, n]), g.input("b", "float32", [n, n])), "c");
+  const s = await Session.create(encodeModel(g), options);
+  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000);
+  const feeds = {
+    a: { dtype: "float32" as const, shape: [n, n], data },
+    b: { dtype: "float32" as const, shape: [n, n], data },
+  };
+  const t = await timed(runs, new RssPeak(), () => s.run(feeds));
+  await s.release();
+  const flops = 2 * n ** 3;
+  return { wall: flops / t.wall / 1e9, cpu: flops / Math.max(t.cpu, 0.01) / 1e9 };
 }
 
 function lmBatch(c: ModelConfig, batch: number, seq: number): Record<string, HostTensor> {
@@ -141,17 +189,25 @@ function lmBatch(c: ModelConfig, batch: number, seq: number): Record<string, Hos
 async function benchOne(
   name: "S" | "M",
   mode: "forward" | "train",
-  o: { batch: number; seq: number; threads: number; runs: number; peak: number; profile: boolean },
+  o: {
+    batch: number;
+    seq: number;
+    threads: number;
+    runs: number;
+    profile: boolean;
+  },
+  peak: () => Promise<{ wall: number; cpu: number }>,
 ): Promise<ModelBenchRecord> {
   const c = benchConfig(name);
   const params = initParameters(c, { seed: 1 });
   const paramBytes = [...params.values()].reduce((n, t) => n + t.data.byteLength, 0);
   const feeds = lmBatch(c, o.batch, o.seq);
   const profilePrefix = o.profile ? `/tmp/grlo-bench-model-${name}-${mode}` : undefined;
-  const sessionOptions = { ep: "cpu" as const, threads: o.threads, profilePrefix };
+  const sessionOptions = { ...benchSession(o.threads), profilePrefix };
+  const before = await peak();
   const rss = new RssPeak();
   rss.reset();
-  let seconds: number, sessionSeconds: number;
+  let t: { wall: number; cpu: number }, sessionSeconds: number;
   const t0 = performance.now();
   if (mode === "forward") {
     const s = await Session.create(
@@ -161,7 +217,7 @@ async function benchOne(
     sessionSeconds = (performance.now() - t0) / 1000;
     for (const [k, t] of params) feeds[k] = { dtype: "float32", shape: t.shape, data: t.data };
     const { loss_mask: _, ...forwardFeeds } = feeds;
-    seconds = await timed(o.runs, rss, () => s.run(forwardFeeds));
+    t = await timed(o.runs, rss, () => s.run(forwardFeeds));
     await s.release();
   } else {
     const artifacts = await buildTrainArtifacts(lmTrainSpec(c, { maxGradNorm: 1 }));
@@ -172,11 +228,16 @@ async function benchOne(
     );
     await runner.step(feeds, 1e-5); // creates the session (timed separately from the warm-up)
     sessionSeconds = (performance.now() - t0) / 1000;
-    seconds = await timed(o.runs, rss, () => runner.step(feeds, 1e-5));
+    t = await timed(o.runs, rss, () => runner.step(feeds, 1e-5));
     await runner.release();
   }
+  const peakMb = rss.peakMb();
+  const after = await peak();
+  // The larger of the peaks measured just before and just after: load from other processes
+  // lowers a peak, so the larger one is the conservative reference.
+  const p = { wall: Math.max(before.wall, after.wall), cpu: Math.max(before.cpu, after.cpu) };
   const flops = forwardFlops(c, o.batch, o.seq) * (mode === "train" ? 3 : 1);
-  const gflops = flops / seconds / 1e9;
+  const gflops = flops / t.wall / 1e9;
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   return {
     bench: "model",
@@ -185,15 +246,22 @@ async function benchOne(
     batch: o.batch,
     seq: o.seq,
     threads: o.threads,
-    tokens_per_s: round((o.batch * o.seq) / seconds),
-    step_ms: round(seconds * 1000),
+    tokens_per_s: round((o.batch * o.seq) / t.wall),
+    step_ms: round(t.wall * 1000),
     gflops: round(gflops),
-    peak_gflops: round(o.peak),
-    ratio_to_peak: round(gflops / o.peak, 3),
-    peak_rss_mb: rss.peakMb(),
+    peak_gflops: round(p.wall),
+    ratio_to_peak: round(gflops / p.wall, 3),
+    peak_rss_mb: peakMb,
+    cpu_ms: round(t.cpu * 1000),
+    cpu_ratio_to_peak: round(flops / Math.max(t.cpu, 0.01) / 1e9 / p.cpu, 3),
     state_mb: Math.round((mode === "train" ? 4 : 1) * paramBytes / 2 ** 20),
     session_s: round(sessionSeconds, 2),
   };
+}
+
+/** Session options of every bench session: CPU, fixed threads, no spinning (CPU time = work). */
+function benchSession(threads: number): SessionOptions {
+  return { ep: "cpu", threads, extra: { "session.intra_op.allow_spinning": "0" } };
 }
 
 /** Runs the bench; prints the table and one JSON line per measurement; returns the records. */
@@ -220,29 +288,40 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     threads: int(cli.values.threads, "threads"),
     runs: int(cli.values.runs, "runs"),
     profile: cli.values.profile,
-    peak: await measureGemmPeak({ size: 2048, threads: int(cli.values.threads, "threads") }),
   };
-  console.log(`fp32 MatMul peak (2048^3, ${o.threads} threads): ${o.peak.toFixed(1)} GFLOP/s`);
+  const peak = () => matmulPeak(benchSession(o.threads), 3);
+  const load = () => Deno.loadavg()[0].toFixed(2);
   console.log(
-    "config mode     tokens/s   step ms   GFLOP/s  ratio  peak RSS MB  state MB  session s",
+    `batch ${o.batch} x seq ${o.seq}, fp32, ${o.threads} threads; ratios against the fp32 MatMul ` +
+      `peak (2048^3) measured before and after each measurement; load average ${load()}`,
   );
+  const columns: [string, (r: ModelBenchRecord) => string][] = [
+    ["config", (r) => r.config],
+    ["mode", (r) => r.mode],
+    ["tokens/s", (r) => String(r.tokens_per_s)],
+    ["step ms", (r) => String(r.step_ms)],
+    ["GFLOP/s", (r) => String(r.gflops)],
+    ["peak GF/s", (r) => String(r.peak_gflops)],
+    ["ratio", (r) => r.ratio_to_peak.toFixed(3)],
+    ["cpu ms", (r) => String(r.cpu_ms)],
+    ["cpu ratio", (r) => r.cpu_ratio_to_peak.toFixed(3)],
+    ["peak RSS MB", (r) => String(r.peak_rss_mb)],
+    ["state MB", (r) => String(r.state_mb)],
+    ["session s", (r) => String(r.session_s)],
+  ];
+  const row = (cells: string[]) =>
+    cells.map((c, i) => c.padStart(i < 2 ? 0 : 12).padEnd(i < 2 ? 8 : 0)).join("");
+  console.log(row(columns.map(([h]) => h)));
   const records: ModelBenchRecord[] = [];
   for (const name of configs as ("S" | "M")[]) {
     for (const mode of ["forward", "train"] as const) {
-      const r = await benchOne(name, mode, o);
+      const r = await benchOne(name, mode, o, peak);
       records.push(r);
-      console.log(
-        `${r.config.padEnd(7)}${r.mode.padEnd(9)}${String(r.tokens_per_s).padStart(9)}${
-          String(r.step_ms).padStart(10)
-        }` +
-          `${String(r.gflops).padStart(10)}${r.ratio_to_peak.toFixed(3).padStart(7)}${
-            String(r.peak_rss_mb).padStart(13)
-          }` +
-          `${String(r.state_mb).padStart(10)}${String(r.session_s).padStart(11)}`,
-      );
+      console.log(row(columns.map(([, f]) => f(r))));
       if (o.profile) console.log(await summarizeProfile(`/tmp/grlo-bench-model-${name}-${mode}`));
     }
   }
+  console.log(`load average at the end: ${load()}`);
   for (const r of records) console.log(JSON.stringify(r));
   return records;
 }

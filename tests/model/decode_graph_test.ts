@@ -193,3 +193,23 @@ Deno.test("buildDecodeGraph() declares HF-named weight inputs and genai/transfor
     "present.1.value",
   ]);
 });
+
+Deno.test("CausalLmRunner with weights fed as inputs gives the same logits and greedy ids as with initializers", async () => {
+  const f = await loadFixture("llama3-rope-scaled");
+  const fed = CausalLmRunner.fromParams(f.config, f.params, {
+    ep: "cpu",
+    threads: 2,
+    weightsAs: "inputs",
+  });
+  const held = CausalLmRunner.fromParams(f.config, f.params, { ep: "cpu", threads: 2 });
+  try {
+    const batch = padBatch(f.expected.ids);
+    const a = (await fed.logits(batch)).data as Float32Array,
+      b = (await held.logits(batch)).data as Float32Array;
+    assert.ok(worstRowError(a, b, f.config.vocabSize, 1) < 1e-6);
+    assert.deepStrictEqual(await fed.greedy(f.expected.greedy_prompt, 12), f.expected.greedy_ids);
+  } finally {
+    await fed.release();
+    await held.release();
+  }
+});
