@@ -20,6 +20,7 @@
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import type { StepModel } from "./decode_model.ts";
 import { KvCache } from "./kv_cache.ts";
+import { prefillChunks, prefillInput } from "./prefill.ts";
 import type { ProgressSink } from "./progress.ts";
 import { resolveRequest } from "./request.ts";
 import { createGroup, type Sequence, type SequenceGroup } from "./sequence.ts";
@@ -148,13 +149,19 @@ export class RolloutEngine {
       return Promise.reject(e);
     }
     for (const g of groups) g.fail = reject;
-    options.signal?.addEventListener("abort", () => {
-      for (const g of groups) {
-        g.cancelled = true;
-        this.#open.delete(g);
-      }
-      reject(options.signal!.reason);
-    }, { once: true });
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => {
+        for (const g of groups) {
+          g.cancelled = true;
+          this.#open.delete(g);
+        }
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      const off = () => signal.removeEventListener("abort", onAbort);
+      done.then(off, off);
+    }
     if (this.#loop === null) {
       this.#busy = { start: performance.now(), submitted: 0, finished: 0, tokens: 0 };
     }
@@ -214,10 +221,12 @@ export class RolloutEngine {
     const groups = [...new Set(admitted.map((s) => s.group))];
     const joining: { seq: Sequence; newKv: Float32Array[]; width: number; row: number }[] = [];
     const V = this.#model.config.vocabSize;
-    for (const chunk of this.#chunks(groups)) {
+    for (const chunk of prefillChunks(groups, this.#prefillTokens)) {
       const t0 = performance.now();
-      const out = await this.#prefill(chunk);
+      const out = await this.#model.run(prefillInput(chunk, this.#model.config.numHiddenLayers));
       this.#stats.prefillMs += performance.now() - t0;
+      this.#stats.prefillCalls++;
+      for (const g of chunk.groups) this.#stats.prefillTokens += g.request.promptIds.length;
       chunk.groups.forEach((g, u) => {
         const probs = out.probs.subarray(u * V, (u + 1) * V);
         for (const seq of admitted) {
@@ -236,53 +245,6 @@ export class RolloutEngine {
       const len = seq.group.request.promptIds.length;
       this.#cache.appendColumns(keep.length + k, newKv, row, width, width - len, len);
       this.#active.push(seq);
-    });
-  }
-
-  /** Splits groups into prefill calls of at most `prefillTokens` padded tokens. */
-  #chunks(groups: SequenceGroup[]): PrefillChunk[] {
-    const chunks: PrefillChunk[] = [];
-    let cur: SequenceGroup[] = [], width = 0;
-    for (const g of groups) {
-      const len = g.request.promptIds.length;
-      const w = Math.max(width, len);
-      if (cur.length > 0 && w * (cur.length + 1) > this.#prefillTokens) {
-        chunks.push({ groups: cur, width });
-        cur = [];
-        width = 0;
-      }
-      cur.push(g);
-      width = Math.max(width, len);
-    }
-    if (cur.length > 0) chunks.push({ groups: cur, width });
-    return chunks;
-  }
-
-  /** One prefill call over a chunk's distinct prompts, left-padded to the chunk's width. */
-  #prefill(chunk: PrefillChunk) {
-    const U = chunk.groups.length, T = chunk.width;
-    const ids = new BigInt64Array(U * T), mask = new BigInt64Array(U * T);
-    const pos = new BigInt64Array(U * T);
-    chunk.groups.forEach((g, u) => {
-      const p = g.request.promptIds, off = T - p.length;
-      p.forEach((id, t) => {
-        ids[u * T + off + t] = BigInt(id);
-        mask[u * T + off + t] = 1n;
-        pos[u * T + off + t] = BigInt(t); // masked cumsum - 1
-      });
-      this.#stats.prefillTokens += p.length;
-    });
-    this.#stats.prefillCalls++;
-    const empty = new Float32Array(0);
-    return this.#model.run({
-      inputIds: ids,
-      positionIds: pos,
-      attentionMask: mask,
-      batch: U,
-      seq: T,
-      past: new Array(2 * this.#model.config.numHiddenLayers).fill(empty),
-      pastLength: 0,
-      temperature: Float32Array.from(chunk.groups, (g) => g.sequences[0].graphTemperature),
     });
   }
 
@@ -347,11 +309,4 @@ export class RolloutEngine {
       final,
     });
   }
-}
-
-/** Distinct prompts prefilled together. */
-interface PrefillChunk {
-  groups: SequenceGroup[];
-  /** Padded prompt length. */
-  width: number;
 }

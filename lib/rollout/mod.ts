@@ -3,7 +3,7 @@
  * OpenAI-compatible server over it, and a client for any such server — all behind one
  * {@link Generator} interface that evaluation and RL call.
  *
- * ```ts
+ * ```ts ignore
  * const gen = await WorkerGenerator.load("runs/toy/policy", { progress: true });
  * const [r] = await gen.generate([{ messages: [{ role: "user", content: "2+2?" }], n: 4, maxTokens: 64, seed: 1 }]);
  * r.samples[0].text; r.samples[0].responseIds; r.samples[0].logprobs; r.samples[0].finishReason;
