@@ -11,13 +11,13 @@
  * two is used, which makes the bound the stricter one.
  *
  * At batch 32 a step is bound by compute (the MatMuls), not bandwidth, so the ratio there
- * only says how far from the bandwidth bound it is. `tasks/bench_rollout_torch.py` runs the
- * same decode in PyTorch eager (transformers' Qwen3) for the DESIGN.md comparison.
+ * only says how far from the bandwidth bound it is. The PyTorch eager anchor for the DESIGN.md
+ * comparison is measured outside the project, the same day, with `qwen3_ref.py bench-decode`
+ * (shared/anchors).
  *
  * ```sh
  * deno task bench rollout                                  # S and M, batch 1, 8, 32
  * deno task bench rollout --configs M --batches 1 --runs 5
- * python3 tasks/bench_rollout_torch.py                     # the PyTorch eager reference
  * ```
  *
  * @module
