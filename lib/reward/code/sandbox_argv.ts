@@ -2,10 +2,10 @@
  * The command line that runs one command under bubblewrap with resource limits.
  *
  * Layout inside the sandbox: `/usr` read-only (with the merged-usr symlinks `/lib`, `/lib64`,
- * `/bin`, `/sbin`), a fresh `/proc`, a minimal read-only `/dev` (its `/dev/shm` a 1 MiB
+ * `/bin`, `/sbin`, and Debian's `/etc/alternatives` symlinks), a fresh `/proc`, a minimal read-only `/dev` (its `/dev/shm` a 1 MiB
  * tmpfs), a 64 MiB `/tmp`, the per-task work dir read-write at `/work` (the current
  * directory), extra read-only binds (the `typescript` package, an interpreter prefix), and
- * nothing else: no `/etc`, no `/home`, no project directory, a read-only root. All namespaces
+ * nothing else: no other `/etc`, no `/home`, no project directory, a read-only root. All namespaces
  * are new (`--unshare-all`: no network), the environment is cleared, the process starts a
  * new session and dies with the launcher, and it cannot create further user namespaces.
  *
@@ -26,6 +26,8 @@ import type { Bind, SandboxEnv } from "./sandbox_env.ts";
 
 /** The uid and gid untrusted code runs as when the harness is root (`nobody`). */
 export const SANDBOX_UID = 65534;
+
+const ALTERNATIVES = "/etc/alternatives";
 
 /** Where the per-task work dir appears inside the sandbox. */
 export const WORK_DIR = "/work";
@@ -114,6 +116,9 @@ export function sandboxArgv(argv: string[], env: SandboxEnv, o: ArgvOptions): st
     "/usr",
   );
   for (const l of ["lib", "lib64", "bin", "sbin"]) out.push("--symlink", `usr/${l}`, `/${l}`);
+  // Debian resolves some libraries through /etc/alternatives (numpy's libblas.so.3): only
+  // those symlinks are visible, nothing else of /etc.
+  out.push("--perms", "0755", "--dir", "/etc", "--ro-bind-try", ALTERNATIVES, ALTERNATIVES);
   out.push("--proc", "/proc", "--dev", "/dev");
   out.push("--size", String(1024 ** 2), "--tmpfs", "/dev/shm", "--remount-ro", "/dev");
   out.push("--size", String(64 * 1024 ** 2), "--tmpfs", "/tmp");

@@ -263,11 +263,23 @@ async function findTypescript(): Promise<string> {
 async function copyWorldReadable(dir: string): Promise<string> {
   const copy = await Deno.makeTempDir({ prefix: "grlo-typescript-", dir: sandboxTempRoot() });
   await Deno.chmod(copy, 0o755);
-  for (const part of ["package.json", "bin", "lib"]) {
-    await new Deno.Command("cp", { args: ["-R", join(dir, part), copy] }).output();
-  }
-  await new Deno.Command("chmod", { args: ["-R", "a+rX", copy] }).output();
   removeAtExit(copy);
+  const copyTree = async (from: string, to: string): Promise<void> => {
+    const st = await Deno.stat(from);
+    if (st.isDirectory) {
+      await Deno.mkdir(to, { mode: 0o755 });
+      await Deno.chmod(to, 0o755);
+      for await (const e of Deno.readDir(from)) {
+        await copyTree(join(from, e.name), join(to, e.name));
+      }
+    } else {
+      await Deno.copyFile(from, to);
+      await Deno.chmod(to, 0o644);
+    }
+  };
+  for (const part of ["package.json", "bin", "lib"]) {
+    await copyTree(join(dir, part), join(copy, part));
+  }
   return copy;
 }
 

@@ -114,13 +114,43 @@ export async function launch(
       }
     }
   };
+  live.set(workDir, kill);
   const cleanup = async () => {
+    live.delete(workDir);
     try {
       await Deno.remove(workDir, { recursive: true });
     } catch {
-      await new Deno.Command("chmod", { args: ["-R", "u+rwx", workDir] }).output();
+      await makeRemovable(workDir); // the code may have left unwritable directories
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
   };
   return { child, workDir, sandboxed, kill, cleanup };
+}
+
+/** Work dirs of sandboxes not cleaned up yet, with their kill switches. */
+const live = new Map<string, () => void>();
+
+// A harness that exits with sandboxes still running (an idle compile server, an error) kills
+// them and removes their work dirs on the way out.
+globalThis.addEventListener("unload", () => {
+  for (const [dir, kill] of live) {
+    kill();
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // best effort
+    }
+  }
+  live.clear();
+});
+
+async function makeRemovable(dir: string): Promise<void> {
+  try {
+    await Deno.chmod(dir, 0o700);
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await makeRemovable(join(dir, e.name));
+    }
+  } catch {
+    // best effort
+  }
 }

@@ -176,6 +176,7 @@ class TscServer {
 export class TscService {
   #idle: TscServer[] = [];
   #all = new Set<TscServer>();
+  #closing = new Set<Promise<void>>();
   #slots: Semaphore;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly options: Required<Omit<TscServiceOptions, "allowUnsandboxed">> & TscServiceOptions;
@@ -220,7 +221,9 @@ export class TscService {
   #retire(s: TscServer): void {
     this.#all.delete(s);
     s.sandbox.kill();
-    s.close().catch(() => {});
+    const closing = s.close().catch(() => {});
+    this.#closing.add(closing);
+    closing.finally(() => this.#closing.delete(closing));
   }
 
   #armIdle(): void {
@@ -236,7 +239,7 @@ export class TscService {
     const all = [...this.#all];
     this.#all.clear();
     this.#idle = [];
-    await Promise.all(all.map((s) => s.close()));
+    await Promise.all([...all.map((s) => s.close()), ...this.#closing]);
   }
 }
 

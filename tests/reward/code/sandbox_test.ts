@@ -63,8 +63,8 @@ Deno.test("sandboxArgv() as root drops to uid 65534 before bwrap and applies the
     "x.py",
   ]);
   // Nothing of the host but /usr, the work dir and the named binds is mounted.
-  const sources = bw.flatMap((x, i) => (x === "--ro-bind" || x === "--bind") ? [bw[i + 1]] : []);
-  assert.deepEqual(sources, ["/usr", "/tmp/w", "/host/ts"]);
+  const sources = bw.flatMap((x, i) => x.match(/^--(ro-)?bind(-try)?$/) ? [bw[i + 1]] : []);
+  assert.deepEqual(sources, ["/usr", "/etc/alternatives", "/tmp/w", "/host/ts"]);
 });
 
 Deno.test("sandboxArgv() as a normal user runs bwrap directly (no uid switch)", () => {
@@ -103,7 +103,8 @@ Deno.test("runSandboxed() runs as an unprivileged user in /work, sees only /usr,
           "import os, json",
           "open('out.txt', 'w').write('written')",
           "print(json.dumps({'uid': os.getuid(), 'cwd': os.getcwd(), 'root': sorted(os.listdir('/')),",
-          "  'env': sorted(os.environ), 'files': sorted(os.listdir('.'))}))",
+          "  'env': sorted(os.environ), 'files': sorted(os.listdir('.')),",
+          "  'etc': sorted(os.listdir('/etc'))}))",
         ].join("\n"),
       },
       collect: ["out.txt", "missing.txt"],
@@ -115,6 +116,7 @@ Deno.test("runSandboxed() runs as an unprivileged user in /work, sees only /usr,
     assert.deepEqual(seen.root, [
       "bin",
       "dev",
+      "etc",
       "lib",
       "lib64",
       "proc",
@@ -129,6 +131,8 @@ Deno.test("runSandboxed() runs as an unprivileged user in /work, sees only /usr,
       "PATH",
     ]);
     assert.deepEqual(seen.files, ["main.py", "out.txt"]);
+    const alternatives = await Deno.stat("/etc/alternatives").then(() => true, () => false);
+    assert.deepEqual(seen.etc, alternatives ? ["alternatives"] : []);
     assert.equal(new TextDecoder().decode(r.files["out.txt"]), "written");
     assert.equal(r.files["missing.txt"], undefined);
     assert.equal(r.sandboxed, true);
