@@ -6,8 +6,14 @@
  *
  * Where bubblewrap (or prlimit/setpriv/timeout) is missing, or a probe run fails, untrusted
  * code is refused with {@link SandboxUnavailableError} unless the caller passes
- * `allowUnsandboxed`; then it runs directly (limits via prlimit when present) and every run
- * prints a warning and reports `sandboxed: false`.
+ * `allowUnsandboxed`; then it runs directly (limits via prlimit when present), a warning is
+ * printed (once per process) and every result reports `sandboxed: false` (summaries should
+ * say so: `sandboxProblem()` tells why).
+ *
+ * Deno permissions can fence the harness itself: the only programs it starts are the
+ * launcher (`setpriv` as root, else `timeout`), so `--allow-run=/usr/bin/setpriv` (or
+ * `/usr/bin/timeout`) suffices, with `--allow-sys=uid`, read access to the project and
+ * the temp dir, and write access to the temp dir and the expected-output cache.
  *
  * @module
  */
