@@ -10,7 +10,9 @@
  * On a shared machine wall times swing with other processes' load, so every step also
  * records the process CPU time (threads do not spin, `session.intra_op.allow_spinning=0`):
  * `cpu_ratio_to_peak` compares FLOPs per CPU-second with the MatMul peak's FLOPs per
- * CPU-second, which other processes barely disturb. The 1-minute load average is printed.
+ * CPU-second, which other processes disturb much less. It is an upper bound of the wall
+ * ratio an idle machine would give: phases that keep one thread busy (output copies, JS)
+ * count once, not twice. The 1-minute load average is printed.
  *
  * ```sh
  * deno task bench model                       # S and M, forward and train
