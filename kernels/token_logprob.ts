@@ -39,7 +39,7 @@ export const TOKEN_LOGPROB: OpDef = {
     if (!needs[0]) return [null, null];
     const [x, t] = n.inputs as Value[];
     const g1 = op.unsqueeze(g!, [-1]);
-    const dense = op.mul(op.neg(op.softmax(x, -1)), g1);
+    const dense = op.mul(op.softmax(x, -1), op.neg(g1)); // negate the small [..., 1] side
     return [op.scatterElements(dense, op.unsqueeze(t, [-1]), g1, -1, "add"), null];
   },
 };

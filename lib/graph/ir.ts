@@ -159,13 +159,23 @@ export class Graph {
     return v;
   }
 
-  /** Marks values as graph outputs under the given names (an Identity is added when renaming). */
+  /**
+   * Marks a value as a graph output, renaming it to `name` (an Identity copy is added only
+   * for inputs, initializers and values that are already outputs).
+   */
   output(value: Value, name?: string): Value {
     this.checkOwn(value, "output");
     let v = value;
     const isInputOrInit = this.inputs.includes(v) || this.initializers.has(v);
-    if ((name && name !== v.name) || isInputOrInit || this.outputs.includes(v)) {
+    if (isInputOrInit || this.outputs.includes(v)) {
+      // An input, initializer or existing output cannot be renamed: copy it.
       [v] = this.addNode(IDENTITY, [v], {}, { names: [name ?? `${value.name}_out`] });
+    } else if (name && name !== v.name) {
+      // Rename in place (an Identity would copy the tensor on every run).
+      if (this.names.has(name)) throw new GraphError(`duplicate value name "${name}"`);
+      this.names.delete(v.name);
+      this.names.add(name);
+      v.name = name;
     }
     this.outputs.push(v);
     return v;

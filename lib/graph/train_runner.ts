@@ -52,7 +52,10 @@ export class TrainRunner {
     params: Map<string, HostArray>,
     options: SessionOptions & { resume?: Omit<TrainState, "params"> } = {},
   ): TrainRunner {
-    const { resume, ...sessionOptions } = options;
+    // No CPU memory arena by default: it keeps the peak of every activation shape reserved
+    // (config M train step: 3.9 GB RSS with it, 3.2 GB without, and 12% faster).
+    const { resume, ...rest } = options;
+    const sessionOptions = { cpuArena: false, ...rest };
     const dtype = artifacts.manifest.dtype;
     for (const p of artifacts.manifest.params) {
       const data = params.get(p.name);
