@@ -214,3 +214,16 @@ export function splitList(value: string | undefined): string[] {
   if (value === undefined) return [];
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
+
+/**
+ * Runs a task's `main()` and exits with its status: a {@link CliError} prints its message
+ * and exits 2, any other error prints `error: <message>` and exits 1.
+ */
+export async function runMain(main: () => Promise<number>): Promise<never> {
+  try {
+    Deno.exit(await main());
+  } catch (e) {
+    console.error(e instanceof CliError ? e.message : `error: ${(e as Error).message}`);
+    Deno.exit(e instanceof CliError ? 2 : 1);
+  }
+}

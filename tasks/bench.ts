@@ -15,6 +15,8 @@
  * @module
  */
 
+import { runMain } from "../lib/cli.ts";
+
 /** A bench runner: parses its own arguments, prints its results. */
 export type BenchRunner = (args: string[]) => Promise<unknown>;
 
@@ -54,5 +56,8 @@ if (import.meta.main) {
     console.error(asked ? usage() : `unknown bench "${name}"\n\n${usage()}`);
     Deno.exit(asked ? 0 : 2);
   }
-  await (await bench.load())(rest);
+  await runMain(async () => {
+    await (await bench.load())(rest);
+    return 0;
+  });
 }

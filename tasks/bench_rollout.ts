@@ -23,7 +23,7 @@
  * @module
  */
 
-import { CliError, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
 import { encodeModel, Graph, median, op, Session } from "../lib/graph/mod.ts";
 import { benchConfig, initParameters, type ModelConfig, parameterSpecs } from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
@@ -275,13 +275,8 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
 }
 
 if (import.meta.main) {
-  try {
+  await runMain(async () => {
     await benchRollout(Deno.args);
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(e.message);
-      Deno.exit(2);
-    }
-    throw e;
-  }
+    return 0;
+  });
 }

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { CliError, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
 import type { EvalTask, Suite } from "../lib/eval/suite.ts";
 import { createHumanEvalSuite, type HumanEvalReference } from "../lib/eval/suites/humaneval.ts";
 import { createHumanEvalTsSuite } from "../lib/eval/suites/humaneval_ts.ts";
@@ -170,14 +170,4 @@ async function main(): Promise<number> {
   return bad === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(e.message);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runMain(main);

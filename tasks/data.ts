@@ -15,7 +15,7 @@
  * @module
  */
 
-import { CliError, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
 import { datasetId, type DatasetManifest, MANIFEST, parseManifest } from "../lib/data/manifest.ts";
 import { defaultCacheDir, resolveDataFile } from "../lib/data/resolve.ts";
 import { readMaybeGzipText } from "../lib/data/jsonl.ts";
@@ -123,14 +123,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(e.message);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runMain(main);

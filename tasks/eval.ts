@@ -21,7 +21,7 @@
 
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { CliError, type CliSpec, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, type CliSpec, parseCli, runMain, splitList } from "../lib/cli.ts";
 import { DEFAULT_GENERATION, type GenerationSettings } from "../lib/eval/generate.ts";
 import { openGenerator } from "../lib/eval/open_generator.ts";
 import { regradeSamples } from "../lib/eval/regrade.ts";
@@ -212,11 +212,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (e) {
-    console.error(e instanceof CliError ? e.message : `error: ${(e as Error).message}`);
-    Deno.exit(e instanceof CliError ? 2 : 1);
-  }
-}
+if (import.meta.main) await runMain(main);

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { CliError, type CliSpec, parseCli } from "../lib/cli.ts";
+import { CliError, type CliSpec, parseCli, runMain } from "../lib/cli.ts";
 import { WorkerGenerator } from "../lib/rollout/worker_generator.ts";
 import { serveOpenAI } from "../lib/rollout/server.ts";
 import { loadTokenizer } from "../lib/tokenizer/mod.ts";
@@ -106,13 +106,8 @@ async function main(args: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
-  try {
+  await runMain(async () => {
     await main(Deno.args);
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(e.message);
-      Deno.exit(2);
-    }
-    throw e;
-  }
+    return 0;
+  });
 }
