@@ -4,6 +4,9 @@
  * Gradient, with `r = 1/sqrt(mean(x^2)+eps)`, `xh = x*r`, `gw = g*w`:
  *   dx = r * (gw - xh * mean(gw * xh))      dw = sum over rows of g * xh
  *
+ * The float32 body is onnxruntime's native `RMSNormalization` (opset 23, one pass); other
+ * dtypes (float64 for gradient checks) compose it from primitives.
+ *
  * @module
  */
 
@@ -13,6 +16,14 @@ import { callKernel, floatDtype, kernelFail, KIT_DOMAIN, sameDim } from "./_kern
 function inverseRms(x: Value, eps: number): Value {
   return op.reciprocal(op.sqrt(op.add(op.reduceMean(op.mul(x, x), [-1], { keepdims: true }), eps)));
 }
+
+/** ONNX `RMSNormalization` (opset 23) over the last axis; used only inside the kernel body. */
+const NATIVE_RMS_NORMALIZATION: OpDef = {
+  opType: "RMSNormalization",
+  domain: "",
+  attrs: { axis: "int", epsilon: "float" },
+  infer: ([x]) => [{ dtype: x!.dtype, shape: [...x!.shape] }],
+};
 
 /** The RMSNorm kernel. */
 export const RMS_NORM: OpDef = {
@@ -26,7 +37,13 @@ export const RMS_NORM: OpDef = {
     sameDim("RMSNorm", [x, w], x.shape[x.rank - 1], w.shape[0], "last dim vs weight size");
     return [{ dtype, shape: [...x.shape] }];
   },
-  body: ([x, w], attrs) => [op.mul(op.mul(x, inverseRms(x, attrs.epsilon as number)), w)],
+  body: ([x, w], attrs) => {
+    const epsilon = attrs.epsilon as number;
+    if (x.dtype === "float32") {
+      return x.graph.addNode(NATIVE_RMS_NORMALIZATION, [x, w], { axis: -1, epsilon });
+    }
+    return [op.mul(op.mul(x, inverseRms(x, epsilon)), w)];
+  },
   vjp: (n, [g], needs) => {
     const [x, w] = n.inputs as Value[];
     const r = inverseRms(x, n.attrs.epsilon as number);
