@@ -52,40 +52,29 @@ export interface Profile {
 
 const BYTE = { padTokenId: 256, eosTokenId: [258] };
 
-/** The toy policy: Qwen3 architecture, byte-level vocabulary, 2 layers of width 64. */
+/** The toy model shape: Qwen3 architecture, byte-level vocabulary, 2 layers of width 64. */
+const TOY_SHAPE = {
+  arch: "qwen3",
+  hiddenSize: 64,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  numKeyValueHeads: 2,
+  headDim: 16,
+  intermediateSize: 192,
+  vocabSize: BYTE_LEVEL_VOCAB_SIZE,
+  ropeTheta: 1e6,
+  maxPositionEmbeddings: 32768,
+  ...BYTE,
+} as const;
+
+/** The toy policy: the toy shape with tied embeddings. */
 export function toyPolicyConfig(): ModelConfig {
-  return defineModelConfig({
-    arch: "qwen3",
-    hiddenSize: 64,
-    numHiddenLayers: 2,
-    numAttentionHeads: 4,
-    numKeyValueHeads: 2,
-    headDim: 16,
-    intermediateSize: 192,
-    vocabSize: BYTE_LEVEL_VOCAB_SIZE,
-    tieWordEmbeddings: true,
-    ropeTheta: 1e6,
-    maxPositionEmbeddings: 32768,
-    ...BYTE,
-  });
+  return defineModelConfig({ ...TOY_SHAPE, tieWordEmbeddings: true });
 }
 
 /** The toy reward model: the same shape with a scalar `score` head. */
 export function toyRewardConfig(): ModelConfig {
-  return defineModelConfig({
-    arch: "qwen3",
-    task: "seq-cls",
-    hiddenSize: 64,
-    numHiddenLayers: 2,
-    numAttentionHeads: 4,
-    numKeyValueHeads: 2,
-    headDim: 16,
-    intermediateSize: 192,
-    vocabSize: BYTE_LEVEL_VOCAB_SIZE,
-    ropeTheta: 1e6,
-    maxPositionEmbeddings: 32768,
-    ...BYTE,
-  });
+  return defineModelConfig({ ...TOY_SHAPE, task: "seq-cls" });
 }
 
 /** Seeds of the toy models (fixed: the same run directory content on every machine). */

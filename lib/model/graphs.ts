@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Graph, op, type Value } from "../graph/mod.ts";
+import { type DType, Graph, op, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "./config.ts";
 import {
   causalLmLogits,
@@ -94,6 +94,33 @@ export const pastName = (i: number, kind: "key" | "value"): string =>
 /** Name of layer `i`'s cache output. */
 export const presentName = (i: number, kind: "key" | "value"): string => `present.${i}.${kind}`;
 
+/** The inputs a KV-cache step takes, as named by onnxruntime-genai and transformers.js. */
+export interface DecodeInputs {
+  inputIds: Value;
+  attentionMask: Value;
+  positionIds: Value;
+  past: KvPair[];
+}
+
+/**
+ * Declares `input_ids` [batch, seq], `attention_mask` [batch, total_seq], `position_ids`
+ * [batch, seq] and `past_key_values.{i}.key|value` [batch, kv_heads, past_seq, head_dim].
+ */
+export function declareDecodeInputs(g: Graph, config: ModelConfig, dtype: DType): DecodeInputs {
+  const cacheShape = ["batch", config.numKeyValueHeads, "past_seq", config.headDim];
+  const inputIds = g.input("input_ids", "int64", ["batch", "seq"]);
+  const attentionMask = g.input("attention_mask", "int64", ["batch", "total_seq"]);
+  const positionIds = g.input("position_ids", "int64", ["batch", "seq"]);
+  const past: KvPair[] = [];
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    past.push({
+      key: g.input(pastName(i, "key"), dtype, cacheShape),
+      value: g.input(pastName(i, "value"), dtype, cacheShape),
+    });
+  }
+  return { inputIds, attentionMask, positionIds, past };
+}
+
 /**
  * Prefill + decode with a KV cache in one graph: inputs `input_ids` and `position_ids`
  * [batch, seq], `attention_mask` [batch, total_seq] over past and new tokens, and per layer
@@ -108,17 +135,7 @@ export const presentName = (i: number, kind: "key" | "value"): string => `presen
 export function buildDecodeGraph(config: ModelConfig, options: DecodeGraphOptions = {}): Graph {
   requireTask(config, "causal-lm", "buildDecodeGraph");
   const { g, dtype, w } = start("decoder_with_past", config, options);
-  const cacheShape = ["batch", config.numKeyValueHeads, "past_seq", config.headDim];
-  const inputIds = g.input("input_ids", "int64", ["batch", "seq"]);
-  const attentionMask = g.input("attention_mask", "int64", ["batch", "total_seq"]);
-  const positionIds = g.input("position_ids", "int64", ["batch", "seq"]);
-  const past: KvPair[] = [];
-  for (let i = 0; i < config.numHiddenLayers; i++) {
-    past.push({
-      key: g.input(pastName(i, "key"), dtype, cacheShape),
-      value: g.input(pastName(i, "value"), dtype, cacheShape),
-    });
-  }
+  const { inputIds, attentionMask, positionIds, past } = declareDecodeInputs(g, config, dtype);
   const out = decoder(config, w, { inputIds, attentionMask, positionIds, past });
   let logits: Value;
   if (options.lastLogitsOnly) {

@@ -19,8 +19,8 @@
 
 import { encodeModel, Graph, op, Session, type SessionOptions, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { pastName } from "../model/graphs.ts";
-import { decoder, type KvPair, lastPosition, lmLogits } from "../model/qwen3.ts";
+import { declareDecodeInputs, pastName } from "../model/graphs.ts";
+import { decoder, lastPosition, lmLogits } from "../model/qwen3.ts";
 import type { F32Tensor } from "../model/safetensors.ts";
 import { declareWeights } from "../model/weights.ts";
 
@@ -43,17 +43,7 @@ export function buildSamplerGraph(
   }
   const g = new Graph("sampler");
   const w = declareWeights(g, config, params, "float32");
-  const cacheShape = ["batch", config.numKeyValueHeads, "past_seq", config.headDim];
-  const inputIds = g.input("input_ids", "int64", ["batch", "seq"]);
-  const attentionMask = g.input("attention_mask", "int64", ["batch", "total_seq"]);
-  const positionIds = g.input("position_ids", "int64", ["batch", "seq"]);
-  const past: KvPair[] = [];
-  for (let i = 0; i < config.numHiddenLayers; i++) {
-    past.push({
-      key: g.input(pastName(i, "key"), "float32", cacheShape),
-      value: g.input(pastName(i, "value"), "float32", cacheShape),
-    });
-  }
+  const { inputIds, attentionMask, positionIds, past } = declareDecodeInputs(g, config, "float32");
   const temperature = g.input("temperature", "float32", ["batch"]);
   const out = decoder(config, w, { inputIds, attentionMask, positionIds, past });
   const logits = lmLogits(config, w, lastPosition(out.hidden, out.batchSeq)); // [B, V]
