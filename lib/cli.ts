@@ -227,3 +227,12 @@ export async function runMain(main: () => Promise<number>): Promise<never> {
     Deno.exit(e instanceof CliError ? 2 : 1);
   }
 }
+
+/** Parses a positive integer flag value, or throws a {@link CliError} naming the flag. */
+export function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1) {
+    throw new CliError(`--${flag}: expected a positive integer, got "${value}"`);
+  }
+  return n;
+}

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { CliError, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, positiveInt, splitList } from "../lib/cli.ts";
 import {
   buildTrainArtifacts,
   encodeModel,
@@ -274,22 +274,15 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     console.log(cli.helpText);
     return [];
   }
-  const int = (v: string, flag: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0) {
-      throw new CliError(`--${flag}: expected a positive integer, got "${v}"`);
-    }
-    return n;
-  };
   const configs = splitList(cli.values.configs);
   for (const c of configs) {
     if (c !== "S" && c !== "M") throw new CliError(`--configs: unknown config "${c}" (S, M)`);
   }
   const o = {
-    batch: int(cli.values.batch, "batch"),
-    seq: int(cli.values.seq, "seq"),
-    threads: int(cli.values.threads, "threads"),
-    runs: int(cli.values.runs, "runs"),
+    batch: positiveInt("batch", cli.values.batch),
+    seq: positiveInt("seq", cli.values.seq),
+    threads: positiveInt("threads", cli.values.threads),
+    runs: positiveInt("runs", cli.values.runs),
     profile: cli.values.profile,
   };
   const peak = () => matmulPeak(benchSession(o.threads), 3);

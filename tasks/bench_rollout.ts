@@ -23,7 +23,7 @@
  * @module
  */
 
-import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { encodeModel, Graph, median, op, Session } from "../lib/graph/mod.ts";
 import { benchConfig, initParameters, type ModelConfig, parameterSpecs } from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
@@ -131,14 +131,6 @@ function resetPeakRss(): void {
   } catch { /* not Linux */ }
 }
 
-function int(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new CliError(`--${name}: expected a positive integer, got "${v}"`);
-  }
-  return n;
-}
-
 /** Runs the bench; prints the table and one JSON line per measurement; returns the records. */
 export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]> {
   const cli = parseCli(args, spec);
@@ -151,12 +143,12 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
   for (const c of configs) {
     if (c !== "S" && c !== "M") throw new CliError(`--configs: unknown config "${c}" (S, M)`);
   }
-  const batches = splitList(v.batches).map((b) => int("batches", b));
+  const batches = splitList(v.batches).map((b) => positiveInt("batches", b));
   const [P, N, threads, runs] = [
-    int("prompt", v.prompt),
-    int("new", v.new),
-    int("threads", v.threads),
-    int("runs", v.runs),
+    positiveInt("prompt", v.prompt),
+    positiveInt("new", v.new),
+    positiveInt("threads", v.threads),
+    positiveInt("runs", v.runs),
   ];
   const tokenizer = createTokenizer(byteLevelTokenizerFiles());
 

@@ -21,8 +21,7 @@
  */
 
 import { join } from "node:path";
-import { z } from "zod";
-import { CliError, type CliSpec, parseCli, runMain, splitList } from "../lib/cli.ts";
+import { CliError, type CliSpec, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { DEFAULT_GENERATION, type GenerationSettings } from "../lib/eval/generate.ts";
 import { openGenerator } from "../lib/eval/open_generator.ts";
 import { listSuites } from "../lib/eval/registry.ts";
@@ -179,13 +178,8 @@ export async function reproduce(
   }
 }
 
-function posInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const r = z.number().int().positive().safeParse(Number(value));
-  if (!r.success || value.trim() === "") {
-    throw new CliError(`--${flag}: expected a positive integer, got "${value}"`);
-  }
-  return r.data;
+function optionalInt(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : positiveInt(flag, value);
 }
 
 async function main(): Promise<number> {
@@ -201,12 +195,12 @@ async function main(): Promise<number> {
   const suites = splitList(v.suites);
   await reproduce({
     profile: v.profile,
-    limit: posInt("limit", v.limit),
+    limit: optionalInt("limit", v.limit),
     suites: suites.length > 0 ? suites : undefined,
     out: v.out,
     endpoint: v.endpoint,
-    maxTokens: posInt("max-tokens", v["max-tokens"]),
-    threads: posInt("threads", v.threads),
+    maxTokens: optionalInt("max-tokens", v["max-tokens"]),
+    threads: optionalInt("threads", v.threads),
     dataDir: v.mirror,
   });
   return 0;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CliError, cliHelp, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, cliHelp, parseCli, positiveInt, splitList } from "../lib/cli.ts";
 
 const spec = {
   command: "deno task demo",
@@ -58,4 +58,15 @@ Deno.test("parseCli() reports --help with generated help text", () => {
 Deno.test("splitList() splits on commas and drops empty items", () => {
   assert.deepEqual(splitList(" a, b,,c "), ["a", "b", "c"]);
   assert.deepEqual(splitList(undefined), []);
+});
+
+Deno.test("positiveInt() accepts positive integers and names the flag otherwise", () => {
+  assert.equal(positiveInt("runs", "12"), 12);
+  for (const bad of ["0", "-3", "2.5", "x", ""]) {
+    assert.throws(
+      () => positiveInt("runs", bad),
+      (e: Error) =>
+        e instanceof CliError && e.message === `--runs: expected a positive integer, got "${bad}"`,
+    );
+  }
 });
