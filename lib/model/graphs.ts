@@ -41,6 +41,13 @@ export interface ModelGraphOptions {
 export interface CausalLmGraphOptions extends ModelGraphOptions {
   /** `logits` [B, T, V], or `logprobs` + `entropy` [B, T] of an extra `targets` input. @default "logits" */
   output?: "logits" | "logprobs";
+  /**
+   * With `output: "logprobs"`: divide the logits by this before the log-softmax and the
+   * entropy (verl's actor, see `policyLogprobs`). 1 leaves the graph unchanged. @default 1
+   */
+  temperature?: number;
+  /** With `output: "logprobs"`: also output `entropy`. @default true */
+  entropy?: boolean;
 }
 
 function start(name: string, config: ModelConfig, options: ModelGraphOptions) {
@@ -51,7 +58,8 @@ function start(name: string, config: ModelConfig, options: ModelGraphOptions) {
 
 /**
  * The causal LM over a padded batch (inputs `input_ids`, `attention_mask`, `position_ids`,
- * int64 [batch, seq]; with `output: "logprobs"` also `targets` int64 [batch, seq]).
+ * int64 [batch, seq]; with `output: "logprobs"` also `targets` int64 [batch, seq], and outputs
+ * `logprobs` and (unless `entropy: false`) `entropy` [batch, seq] at the given temperature).
  *
  * @param config a causal-LM config
  * @param options dtype, weight source, outputs
@@ -76,9 +84,12 @@ export function buildCausalLmGraph(config: ModelConfig, options: CausalLmGraphOp
     return g;
   }
   const targets = g.input("targets", "int64", ["batch", "seq"]);
-  const { logprobs, entropy } = policyLogprobs(config, w, inp, targets);
+  const { logprobs, entropy } = policyLogprobs(config, w, inp, targets, {
+    temperature: options.temperature,
+    entropy: options.entropy,
+  });
   g.output(logprobs, "logprobs");
-  g.output(entropy!, "entropy");
+  if (entropy) g.output(entropy, "entropy");
   return g;
 }
 

@@ -44,6 +44,18 @@ export function causalLmLogits(config: ModelConfig, w: Weights, inp: SequenceInp
   return op.reshape(lmLogits(config, w, hidden), shapeWith(batchSeq, [config.vocabSize])); // [B, T, V]
 }
 
+/** Options of {@link policyLogprobs}. */
+export interface PolicyLogprobOptions {
+  /** Also compute the entropy (a second pass over the logits). @default true */
+  entropy?: boolean;
+  /**
+   * Sampling temperature: the logits are divided by it before the log-softmax (and the
+   * entropy), as verl's actor does, so that PPO ratios against the sampler's log-probs start
+   * at 1. 1 leaves the graph unchanged. @default 1
+   */
+  temperature?: number;
+}
+
 /**
  * Per-token log p(targets) of the policy and (unless disabled) its entropy, [B, T] each,
  * without emitting the [B, T, V] logits (what PPO/GRPO losses need).
@@ -53,17 +65,20 @@ export function causalLmLogits(config: ModelConfig, w: Weights, inp: SequenceInp
  * @param inp ids, mask, positions
  * @param targets int64 [B, T]: the token whose probability is read at each position
  *   (usually the next input id)
- * @param options `entropy: false` skips the entropy (a second pass over the logits) @default true
+ * @param options `entropy` and `temperature`, see {@link PolicyLogprobOptions}
  */
 export function policyLogprobs(
   config: ModelConfig,
   w: Weights,
   inp: SequenceInputs,
   targets: Value,
-  options: { entropy?: boolean } = {},
+  options: PolicyLogprobOptions = {},
 ): { logprobs: Value; entropy: Value | null } {
   const { hidden, batchSeq } = decoder(config, w, inp);
-  const logits = lmLogits(config, w, hidden); // [B*T, V]
+  const T = options.temperature ?? 1;
+  if (!(T > 0)) throw new Error(`policyLogprobs: temperature must be > 0, got ${T}`);
+  const raw = lmLogits(config, w, hidden); // [B*T, V]
+  const logits = T === 1 ? raw : op.div(raw, T); // [B*T, V], as verl's actor: logits.div_(temperature)
   const flatTargets = op.reshape(targets, [-1]); // [B*T]
   return {
     logprobs: op.reshape(tokenLogprob(logits, flatTargets), batchSeq), // [B, T]
