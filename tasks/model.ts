@@ -7,20 +7,27 @@
  * deno task model init --config M --seed 1 --out runs/bench-m                   # a benchmark config
  * deno task model logits --model runs/tiny --ids 1,2,3 --out logits.json
  * deno task model info --model runs/tiny
+ * deno task model score --model runs/tiny-rm --ids "1,2,3;4,5" --out scores.json
  * ```
  *
  * `init` writes config.json + model.safetensors and, when the vocabulary can hold it, the
  * byte-level tokenizer (tokenizer.json, tokenizer_config.json; eos <|im_end|>, pad
  * <|endoftext|>). `logits` writes `{ids, logits [T][V], token_logprobs [T-1], next_token}`.
+ * `score` runs a sequence-classification model on token rows (`;` between rows) and writes
+ * `{scores: [[num_labels] per row]}`, each read at the row's last non-pad token (trailing
+ * `pad_token_id`s are padding, as in transformers).
  *
  * @module
  */
 
-import { CliError, type CliSpec, parseCli, splitList } from "../lib/cli.ts";
+import { CliError, type CliSpec, parseCli, runMain, splitList } from "../lib/cli.ts";
+import { encodeModel, type HostTensor, Session } from "../lib/graph/mod.ts";
 import {
   benchConfig,
+  buildRewardGraph,
   CausalLmRunner,
   createTinyModel,
+  loadModel,
   type ModelConfig,
   openModelWeights,
   padBatch,
@@ -96,8 +103,30 @@ const infoSpec = {
   },
 } as const satisfies CliSpec;
 
+const scoreSpec = {
+  command: "deno task model score",
+  summary: "Run a sequence-classification model on token rows; print (or write) " +
+    "{scores: [[num_labels] per row]} read at each row's last non-pad token.",
+  options: {
+    model: { type: "string", valueName: "DIR", description: "HF seq-cls model directory" },
+    ids: { type: "string", valueName: "1,2,3;4,5", description: "token rows, ';' between rows" },
+    out: {
+      type: "string",
+      valueName: "F.json",
+      description: "write the JSON here instead of stdout",
+    },
+    threads: {
+      type: "string",
+      default: "2",
+      valueName: "N",
+      description: "onnxruntime intra-op threads",
+    },
+  },
+  examples: ['deno task model score --model runs/tiny-rm --ids "1,2,3;4,5"'],
+} as const satisfies CliSpec;
+
 const USAGE =
-  "Usage: deno task model <init|logits|info> [options]   (--help after a command for its options)";
+  "Usage: deno task model <init|logits|info|score> [options]   (--help after a command for its options)";
 
 function need(value: string | undefined, flag: string, command: string): string {
   if (value === undefined || value === "") {
@@ -250,26 +279,83 @@ async function info(args: string[]): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { init, logits, info };
+/** Parameters above this many bytes are fed as inputs (a ModelProto is capped at 2 GB). */
+const MAX_INITIALIZER_BYTES = 1.5 * 2 ** 30;
 
-if (import.meta.main) {
-  const [command, ...rest] = Deno.args;
-  const run = COMMANDS[command ?? ""];
-  if (!run) {
-    console.error(
-      command && command !== "--help" && command !== "-h"
-        ? `unknown command "${command}". ${USAGE}`
-        : USAGE,
-    );
-    Deno.exit(command === "--help" || command === "-h" ? 0 : 2);
-  }
-  try {
-    await run(rest);
-  } catch (e) {
-    if (e instanceof CliError) {
-      console.error(e.message);
-      Deno.exit(2);
+/** Token rows of `--ids` ("1,2,3;4,5"), each without its trailing pad ids. */
+function scoreRows(text: string, pad: number | null, vocab: number): number[][] {
+  return text.split(";").map((row, r) => {
+    const ids = splitList(row).map((s) => intFlag(s, "ids"));
+    const bad = ids.find((id) => id >= vocab);
+    if (bad !== undefined) {
+      throw new CliError(`--ids: row ${r}: ${bad} is outside the vocabulary (vocab_size ${vocab})`);
     }
-    throw e;
+    let end = ids.length;
+    while (pad !== null && end > 0 && ids[end - 1] === pad) end--;
+    if (end === 0) throw new CliError(`--ids: row ${r} has no token other than padding`);
+    return ids.slice(0, end);
+  });
+}
+
+async function score(args: string[]): Promise<void> {
+  const cli = parseCli(args, scoreSpec);
+  if (cli.help) return console.log(cli.helpText);
+  const v = cli.values;
+  const idsText = need(v.ids, "ids", scoreSpec.command);
+  const { config, params } = await loadModel(need(v.model, "model", scoreSpec.command));
+  if (config.task !== "seq-cls") {
+    throw new CliError(
+      `--model: expected a *ForSequenceClassification model, got ${config.architecture}`,
+    );
+  }
+  const rows = scoreRows(idsText, config.padTokenId, config.vocabSize);
+  const bytes = [...params.values()].reduce((n, t) => n + t.data.byteLength, 0);
+  const asInputs = bytes > MAX_INITIALIZER_BYTES;
+  const graph = buildRewardGraph(config, { weights: asInputs ? "inputs" : params });
+  const session = await Session.create(encodeModel(graph), {
+    threads: intFlag(v.threads, "threads"),
+  });
+  try {
+    const batch = padBatch(rows, { side: "right", padId: config.padTokenId ?? 0 });
+    const feeds: Record<string, HostTensor> = { ...batch.feeds };
+    if (asInputs) {
+      for (const [name, t] of params) {
+        feeds[name] = { dtype: "float32", shape: t.shape, data: t.data };
+      }
+    }
+    const out = (await session.run(feeds, ["scores"])).scores.data as Float32Array;
+    const L = config.numLabels;
+    const result = {
+      scores: rows.map((_, b) => Array.from(out.subarray(b * L, (b + 1) * L))),
+    };
+    if (v.out) {
+      await writeJsonAtomic(v.out, result);
+      console.log(`wrote ${v.out}: scores [${rows.length}][${L}]`);
+    } else console.log(JSON.stringify(result));
+  } finally {
+    await session.release();
   }
 }
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  init,
+  logits,
+  info,
+  score,
+};
+
+async function main(): Promise<number> {
+  const [command, ...rest] = Deno.args;
+  const run = COMMANDS[command ?? ""];
+  if (run) {
+    await run(rest);
+    return 0;
+  }
+  if (command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  throw new CliError(command ? `unknown command "${command}". ${USAGE}` : USAGE);
+}
+
+if (import.meta.main) await runMain(main);
