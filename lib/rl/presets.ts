@@ -1,0 +1,170 @@
+/**
+ * Run presets as delta objects over verl's defaults, nanoGPT style: each lists only what it
+ * changes, with the reason. `grlo-paper` is the GRLO release's launcher (github
+ * SJY8460/GRLO `train.sh` @353c180be4c9) value for value; `smoke` is a run small enough
+ * for a 2-core CPU in a test.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./config_error.ts";
+import type { ConfigDelta } from "./config_schema.ts";
+
+/** A named delta over the defaults. */
+export interface Preset {
+  /** The name given to `--preset`. */
+  name: string;
+  /** One line for listings. */
+  summary: string;
+  /** What it changes. */
+  delta: ConfigDelta;
+  /** Keys the user must still give (checked after all layers). */
+  requires: readonly string[];
+}
+
+/** GRLO's train.sh: PPO + GAE with a critic, no KL, Skywork RM through style_mix. */
+const GRLO_PAPER: Preset = {
+  name: "grlo-paper",
+  summary: "the GRLO release's train.sh (PPO+GAE, critic, no KL, Skywork RM, 15 epochs)",
+  requires: ["data.train_files", "actor_rollout_ref.model.path"],
+  delta: {
+    algorithm: {
+      adv_estimator: "gae", // train.sh: PPO with a critic (the paper's main recipe)
+      use_kl_in_reward: false, // train.sh: no KL at all, from a base model
+    },
+    data: {
+      train_batch_size: 1024, // train.sh: 1024 prompts per step
+      max_prompt_length: 1024, // train.sh
+      max_response_length: 3072, // train.sh: room for long open-ended answers
+      filter_overlong_prompts: true, // train.sh: drop prompts over 1024 tokens
+      truncation: "error", // train.sh
+      return_raw_chat: true, // train.sh (verl needs the raw chat for the RM's template)
+    },
+    actor_rollout_ref: {
+      model: {
+        path: null, // train.sh has a <model> placeholder: the user must give it
+        use_remove_padding: true, // train.sh (no meaning here)
+        enable_gradient_checkpointing: true, // train.sh (no meaning here)
+      },
+      actor: {
+        optim: { lr: 1e-6 }, // train.sh
+        ppo_mini_batch_size: 256, // train.sh: 4 optimizer steps per rollout batch
+        ppo_micro_batch_size_per_gpu: 16, // train.sh: per-GPU micro-batch
+        fsdp_config: { param_offload: false, optimizer_offload: false }, // train.sh
+        use_kl_loss: false, // train.sh: no KL loss either
+      },
+      rollout: {
+        log_prob_micro_batch_size_per_gpu: 32, // train.sh
+        tensor_model_parallel_size: 1, // train.sh (no meaning here)
+        name: "vllm", // train.sh (no meaning here)
+        gpu_memory_utilization: 0.7, // train.sh (no meaning here)
+      },
+    },
+    critic: {
+      optim: { lr: 1e-5 }, // train.sh: critic learns 10x faster than the actor
+      model: {
+        path: null, // train.sh: the same <model> as the policy (null = the policy's path)
+        use_remove_padding: true, // train.sh
+        enable_gradient_checkpointing: true, // train.sh
+        fsdp_config: { param_offload: false, optimizer_offload: false }, // train.sh
+      },
+      ppo_micro_batch_size_per_gpu: 32, // train.sh
+    },
+    reward_model: {
+      enable: true, // train.sh: a learned reward model
+      reward_manager: "style_mix", // train.sh: RM score mixed with style terms
+      model: {
+        path: "Skywork/Skywork-Reward-V2-Llama-3.1-8B", // train.sh
+        use_remove_padding: true, // train.sh
+        fsdp_config: { param_offload: true }, // train.sh
+      },
+      micro_batch_size_per_gpu: 32, // train.sh
+    },
+    trainer: {
+      critic_warmup: 0, // train.sh: actor updates from step 1
+      logger: ["console"], // train.sh
+      project_name: "llama-3.2-3b-base-ppo-test", // train.sh
+      experiment_name: "llama-3.2-3b-base-ppo-test", // train.sh
+      n_gpus_per_node: 4, // train.sh: 4 GPUs (no meaning here)
+      nnodes: 1, // train.sh
+      save_freq: 200, // train.sh
+      test_freq: 7, // train.sh
+      use_legacy_worker_impl: "auto", // train.sh
+      total_epochs: 15, // train.sh
+    },
+  },
+};
+
+/** A tiny run made on the fly: random policy, builtin prompts, a rule reward. */
+const SMOKE: Preset = {
+  name: "smoke",
+  summary: "a tiny random model, builtin prompts and a rule reward (seconds on a CPU)",
+  requires: [],
+  delta: {
+    data: {
+      train_files: "builtin:smoke", // shipped prompts, no download
+      train_batch_size: 8, // 8 prompts per step
+      max_prompt_length: 32, // builtin prompts are short
+      max_response_length: 16, // enough to see the reward move
+    },
+    actor_rollout_ref: {
+      model: { path: null }, // the trainer creates a tiny random model
+      actor: {
+        optim: { lr: 1e-3 }, // tiny random model: a large lr moves the reward in 10 steps
+        ppo_mini_batch_size: 4, // 2 mini-batches per step: exercises several optimizer steps
+        ppo_micro_batch_size_per_gpu: 8, // 2 micro-batches per mini-batch: exercises accumulation
+      },
+      rollout: {
+        n: 4, // 4 samples per prompt (also lets grpo/rloo run with only this change)
+        log_prob_micro_batch_size_per_gpu: 16, // 2 forward chunks per step
+      },
+    },
+    critic: {
+      optim: { lr: 1e-3 }, // as the actor: the value head starts random
+      ppo_micro_batch_size_per_gpu: 8, // as the actor
+    },
+    custom_reward_function: {
+      builtin: "char_fraction", // rule reward: fraction of response characters equal to target
+      reward_kwargs: { target: "a" }, // easy for a random model to learn
+    },
+    trainer: {
+      total_training_steps: 10, // a few minutes at most
+      save_freq: 5, // one mid-run checkpoint to resume from
+      test_freq: 5, // one mid-run validation
+      logger: ["console"], // no wandb
+      n_gpus_per_node: 1, // one device, so the printed plan reads plainly
+      project_name: "grlo-kit",
+      experiment_name: "smoke",
+    },
+    kit: { val_prompts: 4 }, // builtin:smoke is small
+  },
+};
+
+const PRESETS: readonly Preset[] = [GRLO_PAPER, SMOKE];
+
+/**
+ * The presets' names and summaries.
+ *
+ * @returns one entry per preset
+ */
+export function listPresets(): { name: string; summary: string }[] {
+  return PRESETS.map(({ name, summary }) => ({ name, summary }));
+}
+
+/**
+ * Looks a preset up by name.
+ *
+ * @param name the preset name
+ * @returns the preset
+ * @throws {ConfigError} listing the known names
+ */
+export function getPreset(name: string): Preset {
+  const p = PRESETS.find((x) => x.name === name);
+  if (!p) {
+    throw new ConfigError(
+      "",
+      `unknown preset "${name}"; known presets: ${PRESETS.map((x) => x.name).join(", ")}`,
+    );
+  }
+  return p;
+}
