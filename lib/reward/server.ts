@@ -124,9 +124,8 @@ export function createRewardHandler(
         return jsonError(400, `items[${k}].response_ids: required (style terms count tokens)`);
       }
     }
-    const run = queue.then(() =>
-      scoreChecked(reward, items.map(itemToInput), { signal: req.signal })
-    );
+    // Not cancelled by a client that goes away: a batch is bounded by maxItems.
+    const run = queue.then(() => scoreChecked(reward, items.map(itemToInput)));
     queue = run.catch(() => {});
     try {
       const { outputs } = await run;
