@@ -19,13 +19,10 @@ const QWEN3_06B = defineModelConfig({
   maxPositionEmbeddings: 32768,
 });
 
-Deno.test("Qwen3-0.6B's graphs (logprobs, decode, train step) build and encode in seconds without weight data", async () => {
-  const t0 = performance.now();
+Deno.test("Qwen3-0.6B's graphs (logprobs, decode, train step) build and encode without weight data", async () => {
   const logprobs = encodeModel(buildCausalLmGraph(QWEN3_06B, { output: "logprobs" }));
   const decode = encodeModel(buildDecodeGraph(QWEN3_06B, { lastLogitsOnly: true }));
   const train = await buildTrainArtifacts(lmTrainSpec(QWEN3_06B, { maxGradNorm: 1 }));
-  const seconds = (performance.now() - t0) / 1000;
-  assert.ok(seconds < 10, `building took ${seconds.toFixed(1)} s`);
   // 596M parameters would be 2.4 GB as float32: the encodings hold none of them.
   for (const bytes of [logprobs, decode, train.train, train.grad, train.apply]) {
     assert.ok(bytes.byteLength < 4e6, `${bytes.byteLength} bytes`);

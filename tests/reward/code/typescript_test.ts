@@ -71,11 +71,16 @@ Deno.test("the compile service agrees with the tsc CLI on every verdict and emit
 });
 
 Deno.test("a compile that runs past its limit is a timeout and the service recovers", async () => {
-  const service = new TscService({ workers: 1, timeoutMs: 1000 });
+  const service = new TscService({ workers: 1, timeoutMs: 2000 });
   try {
-    // About 4 s of checking here (the checker gives up at its instantiation depth limit).
-    const slow = "type T<N extends any[]> = N['length'] extends 5000 ? N : T<[...N, 1]>;\n" +
-      "type X = T<[]>;\n";
+    // CALLS calls that each match only the last of OVERLOADS overloads: every call is an
+    // independent overload resolution (no cache, no depth or instantiation limit, little
+    // memory), about 5 ms each here, a minute in all, so the limit is reached first on any
+    // machine, fast or loaded, and the verdict is never a compile error.
+    const OVERLOADS = 5000, CALLS = 10_000;
+    const slow = Array.from({ length: OVERLOADS }, (_, i) => `declare function f(x: ${i}): ${i};\n`)
+      .concat(Array.from({ length: CALLS }, (_, i) => `const y${i} = f(${OVERLOADS - 1});\n`))
+      .join("");
     const r = await service.compile(slow);
     assert.deepEqual([r.ok, r.reason], [false, "timeout"]);
     const after = await service.compile("const x: number = 1;\n");
