@@ -87,7 +87,12 @@ export function inputToItem(r: RewardInput): ScoreItem {
   };
 }
 
-/** The JSON of one output. */
+/**
+ * The JSON of one output.
+ *
+ * @param o the output
+ * @returns `{score, terms}`
+ */
 export function outputToJson(o: RewardOutput): { score: number; terms: Record<string, number> } {
   return { score: o.score, terms: o.terms };
 }

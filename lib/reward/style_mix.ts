@@ -97,10 +97,15 @@ export function parseStyleMixWeights(raw: Partial<StyleMixWeights> = {}): StyleM
 
 /** The style terms of one record (everything but `rm`). */
 export interface StyleTerms {
+  /** 1 when the response hit the token budget. */
   no_stop: number;
+  /** Fraction of token n-grams repeating an earlier one. */
   repetition: number;
+  /** max(0, T - length_target) / length_target; 0 without a target. */
   length_excess: number;
+  /** 1 when the text is blank. */
   empty: number;
+  /** 1 when it stopped by itself and is not blank. */
   clean_stop: number;
 }
 
