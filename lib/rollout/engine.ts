@@ -11,6 +11,11 @@
  * rows from the cache. Calls that arrive while the loop runs join the batch at the next step,
  * so concurrent server requests share decode steps.
  *
+ * A cancelled call (its signal aborted) leaves the batch at the next step: its queued
+ * sequences are never prefilled, its rows are removed before the next decode, and a prefill
+ * already running for it is discarded. With `onText`, each sequence's text is handed out as it
+ * becomes final (see `StopWatcher.takeText`).
+ *
  * Position ids are the masked cumulative sum (`cumsum(mask) - 1`): each row's first real
  * prompt token is position 0 whatever the padding.
  *
@@ -118,7 +123,7 @@ export class RolloutEngine {
    * Samples every request (see {@link Generator.generate}).
    *
    * @param requests the requests
-   * @param options an abort signal
+   * @param options an abort signal, a text callback
    * @returns one result per request, in order
    */
   generate(
@@ -142,7 +147,7 @@ export class RolloutEngine {
         createGroup(r, this.#tokenizer, (samples) => {
           results[i] = { promptIds: r.promptIds, samples };
           if (--left === 0) resolve(results);
-        })
+        }, { requestIndex: i, onText: options.onText })
       );
       if (left === 0) resolve(results);
     } catch (e) {
@@ -152,10 +157,7 @@ export class RolloutEngine {
     const signal = options.signal;
     if (signal) {
       const onAbort = () => {
-        for (const g of groups) {
-          g.cancelled = true;
-          this.#open.delete(g);
-        }
+        for (const g of groups) this.#cancel(g);
         reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
@@ -213,13 +215,30 @@ export class RolloutEngine {
     this.#report(true);
   }
 
+  /** Marks a group cancelled: its sequences leave the queue and the batch at the next step. */
+  #cancel(g: SequenceGroup): void {
+    g.cancelled = true;
+    this.#open.delete(g);
+  }
+
+  /** Hands a sequence's new text to its caller; a callback that throws fails its call only. */
+  #emit(seq: Sequence): void {
+    try {
+      seq.emitText();
+    } catch (e) {
+      this.#cancel(seq.group);
+      seq.group.fail?.(e);
+    }
+  }
+
   /** Moves queued sequences into the batch (prefill + first token). */
   async #admit(): Promise<void> {
+    this.#queue = this.#queue.filter((s) => !s.group.cancelled);
     const free = this.#maxBatch - this.#active.length;
     if (free <= 0 || this.#queue.length === 0) return;
-    const admitted = this.#queue.splice(0, free).filter((s) => !s.group.cancelled);
+    const admitted = this.#queue.splice(0, free);
     const groups = [...new Set(admitted.map((s) => s.group))];
-    const joining: { seq: Sequence; newKv: Float32Array[]; width: number; row: number }[] = [];
+    let joining: { seq: Sequence; newKv: Float32Array[]; width: number; row: number }[] = [];
     const V = this.#model.config.vocabSize;
     for (const chunk of prefillChunks(groups, this.#prefillTokens)) {
       const t0 = performance.now();
@@ -230,13 +249,18 @@ export class RolloutEngine {
       chunk.groups.forEach((g, u) => {
         const probs = out.probs.subarray(u * V, (u + 1) * V);
         for (const seq of admitted) {
-          if (seq.group !== g) continue;
+          if (seq.group !== g || g.cancelled) continue; // cancelled during the prefill
           this.#count(1);
-          if (seq.advance(probs)) this.#finishSequence(seq);
-          else joining.push({ seq, newKv: out.newKv, width: chunk.width, row: u });
+          const finished = seq.advance(probs);
+          this.#emit(seq);
+          if (finished) this.#finishSequence(seq);
+          else if (!g.cancelled) {
+            joining.push({ seq, newKv: out.newKv, width: chunk.width, row: u });
+          }
         }
       });
     }
+    joining = joining.filter((j) => !j.seq.group.cancelled); // cancelled during a later chunk
     if (joining.length === 0) return;
     const keep = this.#active.map((_, i) => i);
     const longest = Math.max(...joining.map((j) => j.seq.group.request.promptIds.length));
@@ -248,8 +272,18 @@ export class RolloutEngine {
     });
   }
 
+  /** Removes the rows of cancelled calls from the batch and the cache. */
+  #dropCancelled(): void {
+    const keep = this.#active.flatMap((s, b) => s.group.cancelled ? [] : [b]);
+    if (keep.length === this.#active.length) return;
+    this.#cache.rebuild(keep, 0);
+    this.#active = keep.map((b) => this.#active[b]);
+  }
+
   /** One decode step over every row. */
   async #step(): Promise<void> {
+    this.#dropCancelled();
+    if (this.#active.length === 0) return;
     const t0 = performance.now();
     const cache = this.#cache, B = this.#active.length;
     cache.ensureCapacity(Math.max(...cache.lengths) + 1);
@@ -271,10 +305,12 @@ export class RolloutEngine {
     const V = this.#model.config.vocabSize;
     const keep: number[] = [];
     this.#active.forEach((seq, b) => {
-      if (seq.group.cancelled) return;
+      if (seq.group.cancelled) return; // cancelled during the step
       this.#count(1);
-      if (seq.advance(out.probs.subarray(b * V, (b + 1) * V))) this.#finishSequence(seq);
-      else keep.push(b);
+      const finished = seq.advance(out.probs.subarray(b * V, (b + 1) * V));
+      this.#emit(seq);
+      if (finished) this.#finishSequence(seq);
+      else if (!seq.group.cancelled) keep.push(b);
     });
     if (keep.length < B) {
       this.#cache.rebuild(keep, 0);

@@ -134,18 +134,40 @@ export function chatResponse(
   };
 }
 
+/** What an error body says besides its message. */
+export interface ErrorDetails {
+  /** The error type. @default "invalid_request_error" */
+  type?: string;
+  /** The request field at fault. @default null */
+  param?: string | null;
+}
+
 /**
- * An error response in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
+ * The body of an error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`
+ * (also sent as a server-sent event when a stream fails after it started).
  *
  * @param status the HTTP status
  * @param message what is wrong
- * @param type the error type @default "invalid_request_error"
+ * @param details the error type and field
+ * @returns the JSON value
+ */
+export function errorBody(status: number, message: string, details: ErrorDetails = {}) {
+  const type = details.type ?? "invalid_request_error";
+  return { error: { message, type, param: details.param ?? null, code: status } };
+}
+
+/**
+ * An error response in OpenAI's shape (see {@link errorBody}).
+ *
+ * @param status the HTTP status
+ * @param message what is wrong
+ * @param details the error type and field
  * @returns the response
  */
 export function errorResponse(
   status: number,
   message: string,
-  type = "invalid_request_error",
+  details: ErrorDetails = {},
 ): Response {
-  return Response.json({ error: { message, type, param: null, code: status } }, { status });
+  return Response.json(errorBody(status, message, details), { status });
 }

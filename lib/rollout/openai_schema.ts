@@ -3,14 +3,17 @@
  * `/v1/chat/completions`), as zod schemas, and their translation to
  * {@link GenerationRequest}s. Besides OpenAI's fields it takes vLLM's sampling extensions
  * (`top_k`, `stop_token_ids`, `ignore_eos`, `return_token_ids`, `return_tokens_as_token_ids`),
- * so the same client code talks to vLLM, SGLang and this server. Unknown fields are ignored
- * (as vLLM does); fields the sampler cannot honour (`stream`, `echo`, penalties, `best_of`)
- * are refused with a message rather than silently dropped.
+ * so the same client code talks to vLLM, SGLang and this server, and `stream` /
+ * `stream_options.include_usage` (server-sent events, `openai_stream.ts`). Unknown fields are
+ * ignored (as vLLM does); fields the sampler cannot honour (penalties, `logit_bias`, `min_p`,
+ * `response_format`, `echo`, ...: the table in `openai_unhonoured.ts`) are refused with a
+ * message naming the field unless they hold their no-op value.
  *
  * @module
  */
 
 import { z } from "zod";
+import { type Endpoint, unhonouredField } from "./openai_unhonoured.ts";
 import type { GenerationRequest } from "./types.ts";
 
 const tokenIds = z.array(z.number().int().nonnegative());
@@ -25,10 +28,8 @@ const common = {
   stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
   stop_token_ids: tokenIds.nullish(),
   ignore_eos: z.boolean().nullish(),
-  stream: z.literal(false, { message: "stream: streaming is not supported by this server" })
-    .nullish(),
-  frequency_penalty: z.literal(0, { message: "frequency_penalty: only 0 is supported" }).nullish(),
-  presence_penalty: z.literal(0, { message: "presence_penalty: only 0 is supported" }).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   return_token_ids: z.boolean().nullish(),
   return_tokens_as_token_ids: z.boolean().nullish(),
 };
@@ -44,12 +45,7 @@ export const completionBodySchema = z.looseObject({
   ], { message: "expected a string, a list of strings, token ids, or a list of token-id lists" }),
   max_tokens: z.number().int().min(1).nullish(),
   logprobs: z.number().int().min(0).max(20).nullish(),
-  echo: z.literal(false, { message: "echo: only false is supported" }).nullish(),
-  best_of: z.number().int().nullish(),
-}).refine((b) => b.best_of == null || b.best_of === b.n, {
-  message: "best_of: only best_of = n is supported",
-  path: ["best_of"],
-});
+}).superRefine(refuseUnhonoured("completions"));
 
 const contentPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const chatMessage = z.looseObject({
@@ -70,7 +66,15 @@ export const chatBodySchema = z.looseObject({
 }).refine((b) => !b.top_logprobs || b.logprobs, {
   message: "top_logprobs: needs logprobs = true",
   path: ["top_logprobs"],
-});
+}).superRefine(refuseUnhonoured("chat"));
+
+/** A zod refinement adding an issue for the first field the server would not honour. */
+function refuseUnhonoured(endpoint: Endpoint) {
+  return (body: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const bad = unhonouredField(body, endpoint);
+    if (bad) ctx.addIssue({ code: "custom", message: bad.message, path: [bad.field] });
+  };
+}
 
 /** A parsed completions body. */
 export type CompletionBody = z.infer<typeof completionBodySchema>;
@@ -85,12 +89,12 @@ export const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
  *
  * @param schema the schema
  * @param body the JSON value
- * @returns the data, or the message of the first issue
+ * @returns the data, or the message of the first issue and the field it names
  */
 export function parseBody<T>(
   schema: z.ZodType<T>,
   body: unknown,
-): { ok: true; data: T } | { ok: false; message: string } {
+): { ok: true; data: T } | { ok: false; message: string; param: string | null } {
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
@@ -98,7 +102,7 @@ export function parseBody<T>(
   const msg = issue.message.startsWith(`${path}:`)
     ? issue.message
     : `${path || "body"}: ${issue.message}`;
-  return { ok: false, message: msg };
+  return { ok: false, message: msg, param: path || null };
 }
 
 function sampling(b: CompletionBody | ChatBody): Omit<GenerationRequest, "prompt"> {

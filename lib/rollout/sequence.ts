@@ -11,7 +11,7 @@ import { samplingRules } from "./processors.ts";
 import { type ResolvedRequest, sampleSeed } from "./request.ts";
 import { chooseToken, type SamplingRules } from "./sample.ts";
 import { StopWatcher } from "./stop.ts";
-import type { FinishReason, Sample, TokenLogprob } from "./types.ts";
+import type { FinishReason, Sample, TextDelta, TokenLogprob } from "./types.ts";
 
 /** The samples of one request, and where its result goes. */
 export interface SequenceGroup {
@@ -26,6 +26,18 @@ export interface SequenceGroup {
   cancelled: boolean;
   /** Rejects the caller's call (the model failed). */
   fail?: (error: unknown) => void;
+  /** Receives the samples' text as it becomes final (streaming callers only). */
+  onText?: (delta: TextDelta) => void;
+  /** The request's index in its `generate()` call. */
+  requestIndex: number;
+}
+
+/** Options of {@link createGroup}. */
+export interface GroupOptions {
+  /** The request's index in its `generate()` call. @default 0 */
+  requestIndex?: number;
+  /** Streams the samples' text (the watchers decode incrementally). @default none */
+  onText?: (delta: TextDelta) => void;
 }
 
 /**
@@ -34,12 +46,14 @@ export interface SequenceGroup {
  * @param request the resolved request
  * @param tokenizer for decoding and stop strings
  * @param onDone receives the samples when all have finished
+ * @param options the request's index, a text callback
  * @returns the group
  */
 export function createGroup(
   request: ResolvedRequest,
   tokenizer: Tokenizer,
   onDone: (samples: Sample[]) => void,
+  options: GroupOptions = {},
 ): SequenceGroup {
   const rules: SamplingRules = {
     temperature: request.temperature,
@@ -53,6 +67,8 @@ export function createGroup(
     remaining: request.n,
     onDone,
     cancelled: false,
+    onText: options.onText,
+    requestIndex: options.requestIndex ?? 0,
   };
   for (let i = 0; i < request.n; i++) group.sequences.push(new Sequence(group, i, tokenizer));
   return group;
@@ -78,7 +94,9 @@ export class Sequence {
   constructor(readonly group: SequenceGroup, readonly index: number, tokenizer: Tokenizer) {
     const r = group.request;
     this.#rng = new Rng(sampleSeed(r.seed, index));
-    this.#watcher = new StopWatcher(tokenizer, r.stopIds, r.stop);
+    this.#watcher = new StopWatcher(tokenizer, r.stopIds, r.stop, {
+      incremental: group.onText !== undefined,
+    });
     this.#ids = [...r.promptIds];
   }
 
@@ -120,6 +138,24 @@ export class Sequence {
     }
     if (this.#finish !== null) this.group.remaining--;
     return this.#finish !== null;
+  }
+
+  /**
+   * Hands the text that became final since the last call to the group's `onText` (and, once
+   * the sequence has finished, a last delta with the finish reason). No-op without `onText`.
+   */
+  emitText(): void {
+    const onText = this.group.onText;
+    if (!onText) return;
+    const text = this.#watcher.takeText();
+    if (text === "" && this.#finish === null) return;
+    onText({
+      request: this.group.requestIndex,
+      sample: this.index,
+      text,
+      finishReason: this.#finish,
+      stopReason: this.#stopReason,
+    });
   }
 
   /** The finished sample. */

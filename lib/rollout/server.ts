@@ -4,8 +4,11 @@
  * `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`.
  *
  * Each HTTP request becomes one `generate()` call; the generator batches concurrent calls
- * (the kit's engine adds them to its running batch). Malformed bodies and requests longer
- * than the context get 400 with a message naming the field.
+ * (the kit's engine adds them to its running batch). `stream: true` answers with server-sent
+ * events (`openai_stream.ts`). The request's signal goes to `generate()`, so a client that
+ * disconnects, streaming or not, frees its batch rows at the next step. Malformed bodies,
+ * requests longer than the context and fields the sampler cannot honour
+ * (`openai_unhonoured.ts`) get 400 with a message naming the field.
  *
  * @module
  */
@@ -24,6 +27,7 @@ import {
   completionRequests,
   parseBody,
 } from "./openai_schema.ts";
+import { streamResponse } from "./openai_stream.ts";
 import { GenerationError, type Generator } from "./types.ts";
 
 /** Options of {@link createOpenAIHandler}. */
@@ -54,16 +58,26 @@ export function createOpenAIHandler(
     name === undefined || name === model ? null : errorResponse(
       404,
       `The model \`${name}\` does not exist; this server serves \`${model}\``,
-      "NotFoundError",
+      { type: "NotFoundError", param: "model" },
     );
 
-  const completions = async (body: unknown): Promise<Response> => {
+  const completions = async (body: unknown, signal: AbortSignal): Promise<Response> => {
     const parsed = parseBody(completionBodySchema, body);
-    if (!parsed.ok) return errorResponse(400, parsed.message);
+    if (!parsed.ok) return errorResponse(400, parsed.message, { param: parsed.param });
     const b = parsed.data;
     const bad = checkModel(b.model);
     if (bad) return bad;
-    const results = await generator.generate(completionRequests(b));
+    const requests = completionRequests(b);
+    if (b.stream) {
+      return await streamResponse(generator, requests, {
+        endpoint: "completions",
+        model,
+        n: b.n,
+        includeUsage: b.stream_options?.include_usage === true,
+        signal,
+      });
+    }
+    const results = await generator.generate(requests, { signal });
     const view: TokenView = { tokenizer, asIds: b.return_tokens_as_token_ids === true };
     return Response.json(completionResponse(results, {
       model,
@@ -73,13 +87,22 @@ export function createOpenAIHandler(
     }));
   };
 
-  const chat = async (body: unknown): Promise<Response> => {
+  const chat = async (body: unknown, signal: AbortSignal): Promise<Response> => {
     const parsed = parseBody(chatBodySchema, body);
-    if (!parsed.ok) return errorResponse(400, parsed.message);
+    if (!parsed.ok) return errorResponse(400, parsed.message, { param: parsed.param });
     const b = parsed.data;
     const bad = checkModel(b.model);
     if (bad) return bad;
-    const [result] = await generator.generate([chatRequest(b)]);
+    if (b.stream) {
+      return await streamResponse(generator, [chatRequest(b)], {
+        endpoint: "chat",
+        model,
+        n: b.n,
+        includeUsage: b.stream_options?.include_usage === true,
+        signal,
+      });
+    }
+    const [result] = await generator.generate([chatRequest(b)], { signal });
     const view: TokenView = { tokenizer, asIds: b.return_tokens_as_token_ids === true };
     return Response.json(chatResponse(result, {
       model,
@@ -113,7 +136,7 @@ export function createOpenAIHandler(
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     const route = routes[path];
     let res: Response;
-    if (!route) res = errorResponse(404, `no route ${path}`, "NotFoundError");
+    if (!route) res = errorResponse(404, `no route ${path}`, { type: "NotFoundError" });
     else if (req.method !== route.method) {
       res = errorResponse(405, `${path} takes ${route.method}, not ${req.method}`);
     } else {
@@ -125,7 +148,7 @@ export function createOpenAIHandler(
         else {res = errorResponse(
             500,
             `internal error: ${(e as Error).message}`,
-            "InternalServerError",
+            { type: "InternalServerError" },
           );}
       }
     }
@@ -136,7 +159,7 @@ export function createOpenAIHandler(
 
 async function withBody(
   req: Request,
-  run: (body: unknown) => Promise<Response>,
+  run: (body: unknown, signal: AbortSignal) => Promise<Response>,
 ): Promise<Response> {
   let body: unknown;
   try {
@@ -144,7 +167,7 @@ async function withBody(
   } catch (e) {
     return errorResponse(400, `the request body is not valid JSON: ${(e as Error).message}`);
   }
-  return await run(body);
+  return await run(body, req.signal);
 }
 
 /** Options of {@link serveOpenAI}. */

@@ -1,8 +1,10 @@
 /**
  * The text side of one sample: the stop rules (stop token ids and stop strings) and the
  * response text (special tokens skipped). A stop string ends the sample as soon as the decoded
- * text contains it (even across tokens); the text is cut before the match. Only samples with
- * stop strings decode incrementally (`DecodeStream`); the others decode once at the end.
+ * text contains it (even across tokens); the text is cut before the match. Samples with stop
+ * strings, and streamed ones, decode incrementally (`DecodeStream`); the others decode once at
+ * the end. {@link StopWatcher.takeText} hands out the text that is final already: it holds back
+ * a tail that could still begin a stop string.
  *
  * @module
  */
@@ -26,16 +28,25 @@ export class StopWatcher {
   readonly #stopStrings: readonly string[];
   readonly #longestStop: number;
   #text = "";
+  /** Characters of `#text` handed out by `takeText()`. */
+  #taken = 0;
   #done = false;
 
   /**
    * @param tokenizer the model's tokenizer
    * @param stopIds ids that end the sample (their text is not added)
    * @param stopStrings strings that end the sample (the text stops before them)
+   * @param options `incremental`: decode as tokens arrive even without stop strings (for
+   *   {@link takeText}) @default false
    */
-  constructor(tokenizer: Tokenizer, stopIds: ReadonlySet<number>, stopStrings: readonly string[]) {
+  constructor(
+    tokenizer: Tokenizer,
+    stopIds: ReadonlySet<number>,
+    stopStrings: readonly string[],
+    options: { incremental?: boolean } = {},
+  ) {
     this.#tokenizer = tokenizer;
-    this.#stream = stopStrings.length > 0
+    this.#stream = stopStrings.length > 0 || options.incremental
       ? new DecodeStream(tokenizer, { skipSpecialTokens: true })
       : null;
     this.#stopIds = stopIds;
@@ -46,6 +57,32 @@ export class StopWatcher {
   /** The text: final once a stop was hit or {@link finish} was called ("" before that without stop strings). */
   get text(): string {
     return this.#text;
+  }
+
+  /**
+   * The text decoded since the last call that no stop string can remove any more: before the
+   * end it stops short of the longest tail that begins a stop string (and of an incomplete
+   * character); once the sample has ended it is the rest of the final text. Without stop
+   * strings and `incremental`, text appears only at the end.
+   *
+   * @returns the new final text ("" when there is none)
+   */
+  takeText(): string {
+    const end = this.#done ? this.#text.length : this.#settledLength();
+    if (end <= this.#taken) return "";
+    const piece = this.#text.slice(this.#taken, end);
+    this.#taken = end;
+    return piece;
+  }
+
+  /** Length of the prefix of the text that no later token can cut. */
+  #settledLength(): number {
+    const t = this.#text;
+    for (let at = Math.max(0, t.length - this.#longestStop + 1); at < t.length; at++) {
+      const tail = t.slice(at);
+      if (this.#stopStrings.some((s) => s.startsWith(tail))) return at;
+    }
+    return t.length;
   }
 
   /**

@@ -92,10 +92,35 @@ export interface GenerationResult {
   samples: Sample[];
 }
 
+/**
+ * New text of one sample while it is generated (see {@link GenerateOptions.onText}). The
+ * `text` pieces of a sample, in order, concatenate to its final `Sample.text`: text that a
+ * stop string may still remove is held back until it cannot, and so is an incomplete
+ * multi-byte character.
+ */
+export interface TextDelta {
+  /** Index of the request in the `generate()` call. */
+  request: number;
+  /** Index of the sample in its request (0 to n - 1). */
+  sample: number;
+  /** Text that follows the sample's earlier pieces (may be "" on the last delta). */
+  text: string;
+  /** Set on the sample's last delta: why it ended. */
+  finishReason: FinishReason | null;
+  /** On the last delta: the stop string or stop token id that ended it, or null. */
+  stopReason: string | number | null;
+}
+
 /** Per-call options of {@link Generator.generate}. */
 export interface GenerateOptions {
-  /** Cancels the call (its requests are dropped from the batch). */
+  /** Cancels the call (its requests are dropped from the batch at the next step). */
   signal?: AbortSignal;
+  /**
+   * Receives each sample's text as it is generated, and a last delta with its finish reason
+   * when it ends (before the call resolves). Set, the sampler decodes incrementally.
+   * @default none
+   */
+  onText?: (delta: TextDelta) => void;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Tokenizer } from "../tokenizer/mod.ts";
 import { loadTokenizer } from "../tokenizer/mod.ts";
 import { LocalGenerator } from "./local.ts";
 import { stderrProgress } from "./progress.ts";
-import { GenerationError } from "./types.ts";
+import { GenerationError, type TextDelta } from "./types.ts";
 import { fromWire, type FromWorker, type ToWorker, type WireError } from "./worker_protocol.ts";
 
 let generator: LocalGenerator | null = null;
@@ -65,7 +65,13 @@ async function handle(msg: ToWorker): Promise<void> {
       const controller = new AbortController();
       calls.set(msg.id, controller);
       try {
-        const results = await ready().generate(msg.requests, { signal: controller.signal });
+        const onText = msg.stream
+          ? (delta: TextDelta) => post({ type: "text", id: msg.id, delta })
+          : undefined;
+        const results = await ready().generate(msg.requests, {
+          signal: controller.signal,
+          onText,
+        });
         post({ type: "result", id: msg.id, results });
       } finally {
         calls.delete(msg.id);

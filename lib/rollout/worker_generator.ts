@@ -2,7 +2,8 @@
  * The kit's sampler in a Worker: the same `LocalGenerator`, driven by messages, so that
  * onnxruntime's blocking `run()` never stalls this thread (HTTP servers, progress timers,
  * other async work stay live; notes/onnxruntime.md §5). Concurrent `generate()` calls share
- * the worker's running batch.
+ * the worker's running batch. With `onText` the worker posts every text delta back as a
+ * message; an aborted signal sends a `cancel` message, and the worker drops the call's rows.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   type GenerationRequest,
   type GenerationResult,
   type Generator,
+  type TextDelta,
 } from "./types.ts";
 import {
   type FromWorker,
@@ -31,6 +33,8 @@ export type WorkerGeneratorOptions = WorkerInitOptions;
 interface Pending {
   resolve: (value: FromWorker) => void;
   reject: (error: Error) => void;
+  /** Receives the call's `text` messages. */
+  onText?: (delta: TextDelta) => void;
 }
 
 /** Samples from a model in a Worker. */
@@ -109,9 +113,24 @@ export class WorkerGenerator implements Generator {
     if (m.type === "ready" || m.id === null) return;
     const p = this.#pending.get(m.id);
     if (!p) return;
+    if (m.type === "text") {
+      this.#deliver(m.id, p, m.delta);
+      return;
+    }
     this.#pending.delete(m.id);
     if (m.type === "error") p.reject(reviveError(m.error));
     else p.resolve(m);
+  }
+
+  /** Passes a delta on; a callback that throws cancels its call with that error. */
+  #deliver(id: number, p: Pending, delta: TextDelta): void {
+    try {
+      p.onText?.(delta);
+    } catch (e) {
+      this.#worker.postMessage({ type: "cancel", id } satisfies ToWorker);
+      this.#pending.delete(id);
+      p.reject(e as Error);
+    }
   }
 
   #failAll(error: Error): void {
@@ -119,11 +138,14 @@ export class WorkerGenerator implements Generator {
     this.#pending.clear();
   }
 
-  #call(build: (id: number) => ToWorker): { id: number; reply: Promise<FromWorker> } {
+  #call(
+    build: (id: number) => ToWorker,
+    onText?: (delta: TextDelta) => void,
+  ): { id: number; reply: Promise<FromWorker> } {
     if (this.#closed) throw new Error("WorkerGenerator: closed");
     const id = this.#nextId++;
     const reply = new Promise<FromWorker>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onText });
     });
     this.#worker.postMessage(build(id));
     return { id, reply };
@@ -135,7 +157,10 @@ export class WorkerGenerator implements Generator {
     options: GenerateOptions = {},
   ): Promise<GenerationResult[]> {
     options.signal?.throwIfAborted();
-    const { id, reply } = this.#call((id) => ({ type: "generate", id, requests: [...requests] }));
+    const { id, reply } = this.#call(
+      (id) => ({ type: "generate", id, requests: [...requests], stream: !!options.onText }),
+      options.onText,
+    );
     const onAbort = () => {
       this.#worker.postMessage({ type: "cancel", id } satisfies ToWorker);
       const p = this.#pending.get(id);

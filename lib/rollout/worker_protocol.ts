@@ -10,7 +10,12 @@ import type { SessionOptions } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import type { F32Tensor } from "../model/safetensors.ts";
 import type { EngineStats } from "./engine.ts";
-import type { GenerationErrorCode, GenerationRequest, GenerationResult } from "./types.ts";
+import type {
+  GenerationErrorCode,
+  GenerationRequest,
+  GenerationResult,
+  TextDelta,
+} from "./types.ts";
 
 /** Weights as cloneable triples. */
 export type WireParams = [name: string, shape: number[], data: Float32Array][];
@@ -35,7 +40,13 @@ export interface WorkerInitOptions {
 /** Main thread -> worker. */
 export type ToWorker =
   | { type: "init"; source: WorkerModelSource; options: WorkerInitOptions }
-  | { type: "generate"; id: number; requests: GenerationRequest[] }
+  | {
+    type: "generate";
+    id: number;
+    requests: GenerationRequest[];
+    /** Post a `text` message per {@link TextDelta}. */
+    stream: boolean;
+  }
   | { type: "cancel"; id: number }
   | { type: "weights"; id: number; params: WireParams }
   | { type: "stats"; id: number }
@@ -51,6 +62,7 @@ export interface WireError {
 /** Worker -> main thread. */
 export type FromWorker =
   | { type: "ready"; model: string; maxModelLen: number }
+  | { type: "text"; id: number; delta: TextDelta }
   | { type: "result"; id: number; results: GenerationResult[] }
   | { type: "stats"; id: number; stats: EngineStats }
   | { type: "done"; id: number }
