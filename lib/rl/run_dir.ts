@@ -62,24 +62,22 @@ export class RunDir {
   }
 
   /**
-   * Writes the resolved config with its hash.
+   * Writes the resolved config (plain verl-keyed JSON, loadable again with `--config`).
    *
    * @param config the resolved config
-   * @param hash its hash
    */
-  async writeConfig(config: unknown, hash: string): Promise<void> {
-    await writeJsonAtomic(this.configFile, { hash, config });
+  async writeConfig(config: unknown): Promise<void> {
+    await writeJsonAtomic(this.configFile, config);
   }
 
   /**
-   * The hash of the config a previous run in this directory used, or null.
+   * The config a previous run in this directory used, or null.
    *
-   * @returns the hash or null when there is no config.json
+   * @returns the parsed `config.json`, or null when there is none
    */
-  async previousConfigHash(): Promise<string | null> {
+  async previousConfig(): Promise<unknown | null> {
     if (!await pathExists(this.configFile)) return null;
-    const raw = JSON.parse(await Deno.readTextFile(this.configFile));
-    return typeof raw?.hash === "string" ? raw.hash : null;
+    return JSON.parse(await Deno.readTextFile(this.configFile));
   }
 
   /** Writes `OUT/plan.txt`. */
