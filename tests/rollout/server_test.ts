@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { LocalGenerator } from "../../lib/rollout/local.ts";
-import { chatRequest, completionRequests } from "../../lib/rollout/openai_schema.ts";
+import {
+  chatBodySchema,
+  chatRequest,
+  completionBodySchema,
+  completionRequests,
+} from "../../lib/rollout/openai_schema.ts";
 import type { GenerationRequest } from "../../lib/rollout/types.ts";
 import { tinyModel } from "./_fixtures.ts";
 import { post, withServer } from "./_server.ts";
@@ -8,15 +13,27 @@ import { post, withServer } from "./_server.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const BODIES: { path: string; body: Json }[] = [
-  { path: "completions", body: { prompt: "Hello", max_tokens: 30, temperature: 0 } },
+/** Bodies, and the generation requests each must become (written out). */
+const BODIES: { path: string; body: Json; requests: GenerationRequest[] }[] = [
+  {
+    path: "completions",
+    body: { prompt: "Hello", max_tokens: 30, temperature: 0 },
+    requests: [{ prompt: "Hello", n: 1, maxTokens: 30, temperature: 0 }],
+  },
   {
     path: "completions",
     body: { prompt: [72, 101, 121], max_tokens: 25, temperature: 0.9, seed: 4, n: 2 },
+    requests: [{ promptIds: [72, 101, 121], n: 2, maxTokens: 25, temperature: 0.9, seed: 4 }],
   },
   {
     path: "chat/completions",
     body: { messages: [{ role: "user", content: "Hi!" }], max_tokens: 20, temperature: 0 },
+    requests: [{
+      messages: [{ role: "user", content: "Hi!" }],
+      n: 1,
+      maxTokens: 20,
+      temperature: 0,
+    }],
   },
   {
     path: "chat/completions",
@@ -26,21 +43,50 @@ const BODIES: { path: string; body: Json }[] = [
       seed: 8,
       top_k: 10,
     },
+    requests: [{
+      messages: [{ role: "user", content: "Tell me" }],
+      n: 1,
+      maxTokens: 35,
+      seed: 8,
+      topK: 10,
+    }],
   },
-  { path: "completions", body: { prompt: ["one", "two words"], max_tokens: 12, temperature: 0 } },
+  {
+    path: "completions",
+    body: { prompt: ["one", "two words"], max_tokens: 12, temperature: 0 },
+    requests: [
+      { prompt: "one", n: 1, maxTokens: 12, temperature: 0 },
+      { prompt: "two words", n: 1, maxTokens: 12, temperature: 0 },
+    ],
+  },
   {
     path: "completions",
     body: { prompt: "The end", max_tokens: 40, temperature: 1, seed: 1, stop: ["e"] },
+    requests: [{ prompt: "The end", n: 1, maxTokens: 40, temperature: 1, seed: 1, stop: ["e"] }],
   },
 ];
 
-/** What the local sampler gives for a body's request(s), alone. */
-async function expected(local: LocalGenerator, path: string, body: Json) {
-  const reqs: GenerationRequest[] = path === "completions"
-    ? completionRequests(body)
-    : [chatRequest(body)];
+Deno.test("completionRequests() and chatRequest() turn bodies into the written-out requests", () => {
+  for (const { path, body, requests } of BODIES) {
+    const got = path === "completions"
+      ? completionRequests(completionBodySchema.parse(body))
+      : [chatRequest(chatBodySchema.parse(body))];
+    assert.deepEqual(got, requests, JSON.stringify(body));
+  }
+  // /v1/completions defaults to 16 new tokens, chat to the rest of the context.
+  assert.deepEqual(completionRequests(completionBodySchema.parse({ prompt: "a" })), [
+    { prompt: "a", n: 1, maxTokens: 16 },
+  ]);
+  assert.deepEqual(chatRequest(chatBodySchema.parse({ messages: [{ role: "user" }] })), {
+    messages: [{ role: "user", content: "" }],
+    n: 1,
+  });
+});
+
+/** What the local sampler gives for a body's written-out requests, each alone. */
+async function expected(local: LocalGenerator, requests: GenerationRequest[]) {
   const out = [];
-  for (const r of reqs) out.push(...await local.generate([r]));
+  for (const r of requests) out.push(...await local.generate([r]));
   return out.flatMap((r) =>
     r.samples.map((s) => ({
       text: s.text,
@@ -57,7 +103,7 @@ Deno.test("server: concurrent clients get correct, independent answers", async (
     session: { threads: 1 },
   });
   const want: Awaited<ReturnType<typeof expected>>[] = [];
-  for (const { path, body } of BODIES) want.push(await expected(local, path, body));
+  for (const { requests } of BODIES) want.push(await expected(local, requests));
   await local.close();
   await withServer(async ({ baseUrl }) => {
     const replies = await Promise.all(
@@ -127,7 +173,7 @@ Deno.test("server: malformed requests get 400 with a message naming the problem"
       ["completions", { max_tokens: 3 }, 400, /prompt/],
       ["completions", { prompt: "a", temperature: "hot" }, 400, /temperature/],
       ["completions", { prompt: "a", n: 0 }, 400, /^n:/],
-      ["completions", { prompt: "a", stream: true }, 400, /stream/],
+      ["completions", { prompt: "a", stream: "yes" }, 400, /^stream:/],
       ["completions", { prompt: [1, 100000] }, 400, /outside the vocabulary/],
       ["completions", { prompt: "a", model: "gpt-4" }, 404, /gpt-4/],
       ["chat/completions", { messages: [] }, 400, /messages/],
