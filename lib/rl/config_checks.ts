@@ -74,19 +74,19 @@ export function checkConfig(cfg: TrainerConfig): void {
     refuse("data.train_files", "required: a JSONL path, a list of them, or builtin:<name>");
   }
   const n = rollout.n;
-  checkSplit("actor_rollout_ref.actor", data.train_batch_size, n, actor, actor.use_dynamic_bsz);
-  if (needsCritic(cfg)) {
-    checkSplit("critic", data.train_batch_size, n, critic, critic.use_dynamic_bsz);
-  }
-  if (alg.adv_estimator === "gae" && critic.enable === false) {
-    refuse("critic.enable", "false, but algorithm.adv_estimator=gae needs the critic's values");
-  }
   if (GROUPED.has(alg.adv_estimator) && n < 2) {
     refuse(
       "actor_rollout_ref.rollout.n",
       `algorithm.adv_estimator=${alg.adv_estimator} compares samples of one prompt, so ` +
         `rollout.n must be > 1 (got ${n})`,
     );
+  }
+  checkSplit("actor_rollout_ref.actor", data.train_batch_size, n, actor, actor.use_dynamic_bsz);
+  if (needsCritic(cfg)) {
+    checkSplit("critic", data.train_batch_size, n, critic, critic.use_dynamic_bsz);
+  }
+  if (alg.adv_estimator === "gae" && critic.enable === false) {
+    refuse("critic.enable", "false, but algorithm.adv_estimator=gae needs the critic's values");
   }
   if (!(actor.clip_ratio_c > 1)) {
     refuse("actor_rollout_ref.actor.clip_ratio_c", `must be > 1 (got ${actor.clip_ratio_c})`);
@@ -112,11 +112,11 @@ export function checkConfig(cfg: TrainerConfig): void {
     if (v === "full") refuse(key, `"full" (vocabulary-wide KL) is not implemented; use k1/k2/k3`);
   }
   const crf = cfg.custom_reward_function;
-  if (crf.path !== null && /\.py$/i.test(crf.path)) {
+  if (crf.path !== null) {
     refuse(
       "custom_reward_function.path",
-      `${crf.path} is a Python file, which this engine cannot run; use ` +
-        `custom_reward_function.builtin, or run it under verl (deno task export-verl)`,
+      `${crf.path}: Python reward functions run in verl, not on this engine; use ` +
+        `custom_reward_function.builtin, or run it under verl (export-verl)`,
     );
   }
   const rm = cfg.reward_model;
@@ -129,11 +129,10 @@ export function checkConfig(cfg: TrainerConfig): void {
   if (rm.endpoint_token_env !== null && rm.endpoint === null) {
     refuse("reward_model.endpoint_token_env", "set without reward_model.endpoint");
   }
-  if (rm.reward_manager === "style_mix" && !rm.enable && rm.style_mix.rm_weight !== 0) {
+  if (rm.reward_manager === "style_mix" && !rm.enable) {
     refuse(
       "reward_model.reward_manager",
-      "style_mix mixes the reward model's score, but reward_model.enable is false " +
-        "(enable it, or set reward_model.style_mix.rm_weight=0)",
+      "style_mix mixes the reward model's score with style terms, but reward_model.enable is false",
     );
   }
   if (cfg.trainer.resume_mode === "resume_path" && cfg.trainer.resume_from_path === null) {
