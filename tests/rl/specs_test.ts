@@ -218,3 +218,47 @@ Deno.test("actorTrainSpec() and criticTrainSpec() reject wrong configs, modes an
   const frozen = spec.params.filter((p) => p.trainable === false).map((p) => p.name);
   assert.deepEqual(frozen, ["model.embed_tokens.weight"]);
 });
+
+Deno.test("actor loss is pg_loss - entropy_coeff * entropy + kl_loss_coef * kl_loss (seq-mean-token-mean)", async () => {
+  const params = policyParams();
+  const adv = perToken(ROWS, S, noise(7));
+  const ref = perToken(ROWS, S, (r, k) => -3.5 + 0.5 * noise(8)(r, k));
+  const { logprobs, entropy } = await forwardLogprobs(params, T);
+  const mode = "seq-mean-token-mean";
+  const a = await buildTrainArtifacts(actorTrainSpec(POLICY, {
+    temperature: T,
+    lossAggMode: mode,
+    entropyCoeff: 0.05,
+    useKlLoss: true,
+    klLossCoef: 0.2,
+    klLossType: "k1",
+  }));
+  const s = aggregationScales(mode, ROWS.map((r) => r.response.length));
+  assert.deepEqual(s, { lossScale: 5, tokenScale: TOKENS });
+  const feeds = {
+    ...actorFeeds(logprobs, adv, ref),
+    loss_scale: scalar(s.lossScale),
+    token_scale: scalar(s.tokenScale),
+  };
+  const runner = TrainRunner.create(a, params, { ep: "cpu", threads: 2 });
+  const r = await runner.step(feeds, 1e-3);
+  await runner.release();
+  // Mean over rows of each row's token-mean.
+  const seqMean = (x: ArrayLike<number>) => {
+    let total = 0;
+    ROWS.forEach((row, b) => {
+      let sum = 0;
+      for (let k = 0; k < row.response.length; k++) sum += x[b * S + row.prompt.length + k - 1];
+      total += sum / row.response.length;
+    });
+    return total / ROWS.length;
+  };
+  const pg = -seqMean(adv), h = seqMean(entropy);
+  const kl = seqMean(logprobs.map((x, i) => x - ref[i]));
+  assert.ok(Math.abs(r.metrics.pg_loss - pg) < 1e-6, `pg_loss ${r.metrics.pg_loss} vs ${pg}`);
+  assert.ok(Math.abs(r.metrics.kl_loss - kl) < 1e-5, `kl_loss ${r.metrics.kl_loss} vs ${kl}`);
+  const want = pg - 0.05 * h + 0.2 * kl;
+  assert.ok(Math.abs(r.loss - want) < 1e-5, `loss ${r.loss} vs ${want}`);
+  // The entropy metric stays a token-mean whatever the aggregation.
+  assert.ok(Math.abs(r.metrics.entropy - maskedMean(entropy)) < 1e-5);
+});
