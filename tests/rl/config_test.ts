@@ -5,6 +5,7 @@ import { TRAINER_DEFAULTS, type TrainerConfig } from "../../lib/rl/config_schema
 import { parseOverrideArgs } from "../../lib/rl/overrides.ts";
 import { getPreset, listPresets } from "../../lib/rl/presets.ts";
 import { shellWords } from "./_shell_words.ts";
+import { SMOKE_PIN } from "./_smoke_pin.ts";
 
 const SCRIPT = Deno.readTextFileSync(new URL("./fixtures/grlo_train.sh", import.meta.url));
 const VARS = { train_files: "/data/grlo/train.jsonl", val_files: "/data/grlo/val.jsonl" };
@@ -87,10 +88,17 @@ Deno.test("the smoke preset is a tiny run on builtin prompts with a rule reward"
   assert.equal(cfg.actor_rollout_ref.model.path, null);
   assert.equal(cfg.custom_reward_function.builtin, "char_fraction");
   assert.deepEqual(cfg.custom_reward_function.reward_kwargs, { target: "a" });
-  assert.equal(cfg.data.train_batch_size, 8);
-  assert.equal(cfg.actor_rollout_ref.rollout.n, 4);
-  assert.equal(cfg.trainer.total_training_steps, 10);
-  assert.equal(cfg.critic.ppo_mini_batch_size, 4, "inherits the actor's mini-batch");
+  assert.ok(cfg.data.train_batch_size <= 16, "tiny batches");
+  assert.ok(
+    cfg.actor_rollout_ref.rollout.n > 1,
+    "several samples per prompt, so grpo/rloo run too",
+  );
+  assert.ok(cfg.trainer.total_training_steps !== null && cfg.trainer.total_training_steps <= 20);
+  assert.equal(
+    cfg.critic.ppo_mini_batch_size,
+    cfg.actor_rollout_ref.actor.ppo_mini_batch_size,
+    "inherits the actor's mini-batch",
+  );
   assert.deepEqual(listPresets().map((p) => p.name), ["grlo-paper", "smoke"]);
   assertConfigError(() => getPreset("paper"), "", /known presets: grlo-paper, smoke/);
 });
@@ -100,23 +108,30 @@ Deno.test("an unknown key is refused naming its path and the closest known key",
     () =>
       resolveConfig({
         preset: "smoke",
-        overrides: ["actor_rollout_ref.actor.optim.learning_rat=1"],
+        overrides: [
+          ...SMOKE_PIN,
+          "actor_rollout_ref.actor.optim.learning_rat=1",
+        ],
       }),
     "actor_rollout_ref.actor.optim.learning_rat",
     /unknown key actor_rollout_ref\.actor\.optim\.learning_rat; the closest known key is actor_rollout_ref\.actor\.optim\.lr_warmup_steps_ratio|closest known key is actor_rollout_ref\.actor\.optim\.\w+/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["actor_rollout_ref.ppo_epochs=2"] }),
+    () =>
+      resolveConfig({
+        preset: "smoke",
+        overrides: [...SMOKE_PIN, "actor_rollout_ref.ppo_epochs=2"],
+      }),
     "actor_rollout_ref.ppo_epochs",
     /closest known key is actor_rollout_ref\.actor\.ppo_epochs/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["data.train_batch_sz=16"] }),
+    () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "data.train_batch_sz=16"] }),
     "data.train_batch_sz",
     /closest known key is data\.train_batch_size$/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["+trainer.wandb_entity=me"] }),
+    () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "+trainer.wandb_entity=me"] }),
     "trainer.wandb_entity",
     /unknown key trainer\.wandb_entity/,
   );
@@ -124,31 +139,42 @@ Deno.test("an unknown key is refused naming its path and the closest known key",
 
 Deno.test("a wrong type is refused naming the key, the expected type and the value", () => {
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["data.train_batch_size=many"] }),
+    () =>
+      resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "data.train_batch_size=many"] }),
     "data.train_batch_size",
     /override data\.train_batch_size=many: data\.train_batch_size: expected number, got "many"/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["actor_rollout_ref.rollout.n=0"] }),
+    () =>
+      resolveConfig({
+        preset: "smoke",
+        overrides: [...SMOKE_PIN, "actor_rollout_ref.rollout.n=0"],
+      }),
     "actor_rollout_ref.rollout.n",
     /expected number > 0, got 0/,
   );
   assertConfigError(
     () =>
-      resolveConfig({ preset: "smoke", overrides: ["actor_rollout_ref.actor.use_kl_loss=yes"] }),
+      resolveConfig({
+        preset: "smoke",
+        overrides: [...SMOKE_PIN, "actor_rollout_ref.actor.use_kl_loss=yes"],
+      }),
     "actor_rollout_ref.actor.use_kl_loss",
     /expected boolean, got "yes"/,
   );
 });
 
 Deno.test("an unquoted number given to a string key is kept as the text typed", () => {
-  const cfg = resolveConfig({ preset: "smoke", overrides: ["trainer.experiment_name=0042"] });
+  const cfg = resolveConfig({
+    preset: "smoke",
+    overrides: [...SMOKE_PIN, "trainer.experiment_name=0042"],
+  });
   assert.equal(cfg.trainer.experiment_name, "0042");
 });
 
 Deno.test("impossible batch splits are refused naming the key", () => {
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["data.train_batch_size=6"] }),
+    () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "data.train_batch_size=6"] }),
     "actor_rollout_ref.actor.ppo_mini_batch_size",
     /\(6 \* 4 = 24\) must be divisible by .*\(4 \* 4 = 16\)/,
   );
@@ -156,7 +182,10 @@ Deno.test("impossible batch splits are refused naming the key", () => {
     () =>
       resolveConfig({
         preset: "smoke",
-        overrides: ["actor_rollout_ref.actor.ppo_mini_batch_size=16"],
+        overrides: [
+          ...SMOKE_PIN,
+          "actor_rollout_ref.actor.ppo_mini_batch_size=16",
+        ],
       }),
     "actor_rollout_ref.actor.ppo_mini_batch_size",
     /must be <= data\.train_batch_size \(8\)/,
@@ -165,19 +194,27 @@ Deno.test("impossible batch splits are refused naming the key", () => {
     () =>
       resolveConfig({
         preset: "smoke",
-        overrides: ["actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=3"],
+        overrides: [
+          ...SMOKE_PIN,
+          "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=3",
+        ],
       }),
     "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu",
     /a mini-batch of 16 samples .* must be divisible by .*\(3\)/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["critic.ppo_micro_batch_size_per_gpu=5"] }),
+    () =>
+      resolveConfig({
+        preset: "smoke",
+        overrides: [...SMOKE_PIN, "critic.ppo_micro_batch_size_per_gpu=5"],
+      }),
     "critic.ppo_micro_batch_size_per_gpu",
     /must be divisible by critic\.ppo_micro_batch_size_per_gpu \(5\)/,
   );
   const dynamic = resolveConfig({
     preset: "smoke",
     overrides: [
+      ...SMOKE_PIN,
       "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=3",
       "actor_rollout_ref.actor.use_dynamic_bsz=true",
     ],
@@ -187,23 +224,28 @@ Deno.test("impossible batch splits are refused naming the key", () => {
 
 Deno.test("bad enums are refused listing the allowed values", () => {
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["algorithm.adv_estimator=ppo"] }),
+    () =>
+      resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "algorithm.adv_estimator=ppo"] }),
     "algorithm.adv_estimator",
     /expected one of "gae"\|"grpo"\|"rloo"\|"reinforce_plus_plus"\|"reinforce_plus_plus_baseline", got "ppo"/,
   );
   assertConfigError(
     () =>
-      resolveConfig({ preset: "smoke", overrides: ["actor_rollout_ref.actor.loss_agg_mode=mean"] }),
+      resolveConfig({
+        preset: "smoke",
+        overrides: [...SMOKE_PIN, "actor_rollout_ref.actor.loss_agg_mode=mean"],
+      }),
     "actor_rollout_ref.actor.loss_agg_mode",
     /"token-mean"\|"seq-mean-token-sum"/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["algorithm.kl_penalty=k4"] }),
+    () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "algorithm.kl_penalty=k4"] }),
     "algorithm.kl_penalty",
     /"low_var_kl\+"/,
   );
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["algorithm.kl_ctrl.type=pid"] }),
+    () =>
+      resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "algorithm.kl_ctrl.type=pid"] }),
     "algorithm.kl_ctrl.type",
     /"fixed"\|"adaptive"/,
   );
@@ -215,7 +257,11 @@ Deno.test("grouped estimators need rollout.n > 1; without a critic its split is 
       () =>
         resolveConfig({
           preset: "smoke",
-          overrides: [`algorithm.adv_estimator=${est}`, "actor_rollout_ref.rollout.n=1"],
+          overrides: [
+            ...SMOKE_PIN,
+            `algorithm.adv_estimator=${est}`,
+            "actor_rollout_ref.rollout.n=1",
+          ],
         }),
       "actor_rollout_ref.rollout.n",
       new RegExp(`adv_estimator=${est} .* must be > 1 \\(got 1\\)`),
@@ -223,12 +269,17 @@ Deno.test("grouped estimators need rollout.n > 1; without a critic its split is 
   }
   const cfg = resolveConfig({
     preset: "smoke",
-    overrides: ["algorithm.adv_estimator=grpo", "critic.ppo_micro_batch_size_per_gpu=5"],
+    overrides: [
+      ...SMOKE_PIN,
+      "algorithm.adv_estimator=grpo",
+      "critic.ppo_micro_batch_size_per_gpu=5",
+    ],
   });
   assert.equal(cfg.algorithm.adv_estimator, "grpo");
   const rpp = resolveConfig({
     preset: "smoke",
     overrides: [
+      ...SMOKE_PIN,
       "algorithm.adv_estimator=reinforce_plus_plus",
       "actor_rollout_ref.rollout.n=1",
       "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=4",
@@ -236,7 +287,7 @@ Deno.test("grouped estimators need rollout.n > 1; without a critic its split is 
   });
   assert.equal(rpp.actor_rollout_ref.rollout.n, 1);
   assertConfigError(
-    () => resolveConfig({ preset: "smoke", overrides: ["critic.enable=false"] }),
+    () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "critic.enable=false"] }),
     "critic.enable",
     /adv_estimator=gae needs the critic/,
   );
@@ -261,11 +312,19 @@ Deno.test("values the kit cannot honour are refused with what to do instead", ()
     ["reward_model.reward_manager=style_mix", "reward_model.reward_manager", /enable is false/],
   ];
   for (const [o, key, re] of cases) {
-    assertConfigError(() => resolveConfig({ preset: "smoke", overrides: [o] }), key, re);
+    assertConfigError(
+      () => resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, o] }),
+      key,
+      re,
+    );
   }
   const remote = resolveConfig({
     preset: "smoke",
-    overrides: ["reward_model.enable=true", "reward_model.endpoint=http://127.0.0.1:8700"],
+    overrides: [
+      ...SMOKE_PIN,
+      "reward_model.enable=true",
+      "reward_model.endpoint=http://127.0.0.1:8700",
+    ],
   });
   assert.equal(remote.reward_model.endpoint, "http://127.0.0.1:8700");
 });
@@ -273,15 +332,28 @@ Deno.test("values the kit cannot honour are refused with what to do instead", ()
 Deno.test("~key resets a key or a section to verl's default, and +key sets a known key", () => {
   const cfg = resolveConfig({
     preset: "smoke",
-    overrides: ["~actor_rollout_ref.actor.optim", "~data.max_response_length", "+data.seed=7"],
+    overrides: [
+      ...SMOKE_PIN,
+      "~actor_rollout_ref.actor.optim",
+      "~data.max_response_length",
+      "+data.seed=7",
+    ],
   });
   assert.equal(cfg.actor_rollout_ref.actor.optim.lr, 1e-6);
   assert.equal(cfg.data.max_response_length, 512);
   assert.equal(cfg.data.seed, 7);
-  assert.equal(cfg.critic.optim.lr, 1e-3, "other sections keep the preset");
+  assert.equal(
+    cfg.critic.optim.lr,
+    getPreset("smoke").delta.critic?.optim?.lr,
+    "other sections keep the preset",
+  );
   const inherit = resolveConfig({
     preset: "smoke",
-    overrides: ["critic.ppo_mini_batch_size=8", "~critic.ppo_mini_batch_size"],
+    overrides: [
+      ...SMOKE_PIN,
+      "critic.ppo_mini_batch_size=8",
+      "~critic.ppo_mini_batch_size",
+    ],
   });
   assert.equal(
     inherit.critic.ppo_mini_batch_size,
@@ -294,6 +366,7 @@ Deno.test("open records take any sub-key", () => {
   const cfg = resolveConfig({
     preset: "smoke",
     overrides: [
+      ...SMOKE_PIN,
       "custom_reward_function.reward_kwargs.target=b",
       "+custom_reward_function.reward_kwargs.scale=2",
     ],
@@ -318,7 +391,11 @@ Deno.test("layers apply in order: defaults, preset, file, overrides", () => {
     overrides: ["actor_rollout_ref.actor.optim.lr=0.25"],
   });
   assert.equal(cfg.algorithm.gamma, TRAINER_DEFAULTS.algorithm.gamma, "default");
-  assert.equal(cfg.data.max_prompt_length, 32, "preset");
+  assert.equal(
+    cfg.data.max_prompt_length,
+    getPreset("smoke").delta.data?.max_prompt_length,
+    "preset",
+  );
   assert.equal(cfg.data.train_batch_size, 16, "file over preset");
   assert.equal(cfg.actor_rollout_ref.actor.optim.lr, 0.25, "override over file");
   Deno.writeTextFileSync(file, JSON.stringify({ data: { train_batchsize: 16 } }));
@@ -331,7 +408,7 @@ Deno.test("layers apply in order: defaults, preset, file, overrides", () => {
 });
 
 Deno.test("a resolved config round-trips through its JSON file and is frozen", () => {
-  const cfg = resolveConfig({ preset: "smoke", overrides: ["trainer.save_freq=2"] });
+  const cfg = resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "trainer.save_freq=2"] });
   const dir = Deno.makeTempDirSync();
   Deno.writeTextFileSync(`${dir}/config.json`, JSON.stringify(cfg));
   const again = resolveConfig({ file: `${dir}/config.json` });
@@ -353,6 +430,6 @@ Deno.test("configHash() is stable under key order and changes with any value", (
   assert.notEqual(JSON.stringify(shuffled), JSON.stringify(cfg));
   assert.equal(configHash(shuffled), configHash(cfg));
   assert.match(configHash(cfg), /^[0-9a-f]{64}$/);
-  const other = resolveConfig({ preset: "smoke", overrides: ["kit.seed=2"] });
+  const other = resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, "kit.seed=2"] });
   assert.notEqual(configHash(other), configHash(cfg));
 });
