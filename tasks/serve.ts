@@ -7,12 +7,18 @@
  * deno task serve --model runs/toy/policy                    # http://127.0.0.1:8000/v1
  * deno task serve --model runs/toy/policy --port 8001 --max-batch 64 --threads 2
  * curl -s localhost:8000/v1/completions -d '{"prompt": "Hello", "max_tokens": 16}'
+ * curl -sN localhost:8000/v1/chat/completions \
+ *   -d '{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 16, "stream": true}'
  * ```
  *
  * Sampling fields: n, temperature, top_p, top_k, max_tokens, stop, stop_token_ids, seed,
  * ignore_eos, logprobs (completions: count of alternatives; chat: logprobs + top_logprobs),
  * return_token_ids and return_tokens_as_token_ids (vLLM's). Log-probs are those of the
- * temperature-scaled distribution before top-k/top-p (`lib/rollout/types.ts`).
+ * temperature-scaled distribution before top-k/top-p (`lib/rollout/types.ts`). `stream: true`
+ * (with `stream_options.include_usage`) answers with OpenAI's server-sent-event chunks; a client
+ * that disconnects frees its batch rows. Fields the sampler cannot honour (`logit_bias`,
+ * `min_p`, `repetition_penalty`, `response_format`, penalties, ...) get a 400 naming the field
+ * unless they hold their no-op value (`lib/rollout/openai_unhonoured.ts`).
  *
  * @module
  */
