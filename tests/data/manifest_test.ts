@@ -2,16 +2,9 @@ import assert from "node:assert/strict";
 import { datasetId, MANIFEST, parseManifest } from "../../lib/data/manifest.ts";
 import { applyTransform, sha256Bytes, sha256File } from "../../lib/data/download.ts";
 import { readMaybeGzipText } from "../../lib/data/jsonl.ts";
+import { DATA_DIR, withData } from "../_data.ts";
 
-const SHARED = new URL("../../../shared/data/", import.meta.url).pathname;
-
-async function sharedDataPresent(): Promise<boolean> {
-  try {
-    return (await Deno.stat(`${SHARED}README.md`)).isFile;
-  } catch {
-    return false;
-  }
-}
+const SHARED = `${DATA_DIR}/`;
 
 Deno.test("MANIFEST lists the 11 external files with pinned GitHub raw URLs", () => {
   assert.deepEqual(MANIFEST.files.map(datasetId).sort(), [
@@ -44,11 +37,7 @@ Deno.test("parseManifest() names the bad field and rejects duplicate entries", (
   );
 });
 
-Deno.test("MANIFEST sha256, size and row counts match the copies in ../shared/data", async (t) => {
-  if (!(await sharedDataPresent())) {
-    console.log(`skipped: ${SHARED} is absent (the shared data copies sit beside the clone in CI)`);
-    return;
-  }
+withData.test("MANIFEST sha256, size and row counts match the copies in ../shared/data", async (t) => {
   for (const f of MANIFEST.files) {
     await t.step(datasetId(f), async () => {
       const path = `${SHARED}${f.folder}/${f.file}`;
@@ -62,11 +51,7 @@ Deno.test("MANIFEST sha256, size and row counts match the copies in ../shared/da
   }
 });
 
-Deno.test("the math500 transform turns the prefixed upstream text back into the pinned file", async () => {
-  if (!(await sharedDataPresent())) {
-    console.log(`skipped: ${SHARED} is absent`);
-    return;
-  }
+withData.test("the math500 transform turns the prefixed upstream text back into the pinned file", async () => {
   const f = MANIFEST.files.find((e) => datasetId(e) === "math500/test.jsonl")!;
   const t = f.transform!;
   const pinned = await Deno.readTextFile(`${SHARED}math500/test.jsonl`);

@@ -6,22 +6,10 @@
  */
 
 import { join } from "node:path";
+export { DATA_DIR, HAVE_DATA } from "../_data.ts";
 import { defineModelConfig } from "../../lib/model/config.ts";
 import { BYTE_LEVEL_VOCAB_SIZE } from "../../lib/tokenizer/mod.ts";
 import { ensureTinyModel } from "../../tasks/_reproduce_profiles.ts";
-
-/** `../shared/data` beside the repository. */
-export const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
-
-/** Whether the data mirror is present (tests that need it skip with a message otherwise). */
-export const HAVE_DATA: boolean = (() => {
-  try {
-    return Deno.statSync(join(DATA_DIR, "README.md")).isFile;
-  } catch {
-    console.warn(`skipping data-dependent eval tests: ${DATA_DIR} is absent`);
-    return false;
-  }
-})();
 
 const dims = {
   arch: "qwen3",

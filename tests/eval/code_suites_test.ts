@@ -7,13 +7,9 @@ import type { HumanEvalTsReference } from "../../lib/eval/suites/humaneval_ts.ts
 import { mapPool } from "../../lib/reward/code/pool.ts";
 import { closeSharedTscService } from "../../lib/reward/code/tsc_service.ts";
 import { TS_REFERENCES } from "../reward/code/humaneval_ts_solutions.ts";
+import { DATA_DIR, withData } from "../_data.ts";
 
-const SHARED = new URL("../../../shared/data", import.meta.url).pathname;
-const present = await Deno.stat(`${SHARED}/README.md`).then(() => true, () => false);
-const skip = (what: string) =>
-  console.log(
-    `skipped ${what}: ${SHARED} is absent (the shared data copies sit beside the clone in CI)`,
-  );
+const SHARED = DATA_DIR;
 
 /**
  * Appended after a correct Python solution, this wraps the entry point so that every result
@@ -54,8 +50,7 @@ Deno.test("the code suites are registered under their names", () => {
   assert.equal(getSuite("mbppplus").defaultPromptStyle, "completion");
 });
 
-Deno.test("humaneval: all 164 canonical solutions pass and the same with a bug fail", async () => {
-  if (!present) return skip("humaneval");
+withData.test("humaneval: all 164 canonical solutions pass and the same with a bug fail", async () => {
   const suite = getSuite("humaneval");
   const tasks = await suite.load({ dataDir: SHARED });
   assert.equal(tasks.length, 164);
@@ -85,8 +80,7 @@ Deno.test("humaneval: all 164 canonical solutions pass and the same with a bug f
   assert.ok(bad.every((r) => r.reason.startsWith("failed:")), "bugs fail their assertions");
 });
 
-Deno.test("humaneval: a chat answer's code block is graded as the whole solution", async () => {
-  if (!present) return skip("humaneval chat");
+withData.test("humaneval: a chat answer's code block is graded as the whole solution", async () => {
   const suite = getSuite("humaneval");
   const [task] = await suite.load({ dataDir: SHARED, limit: 1 });
   const ref = task.reference as HumanEvalReference;
@@ -131,8 +125,7 @@ const MBPP_SUBSET = new Set([
   "Mbpp/794",
 ]);
 
-Deno.test("mbppplus: canonical solutions of a subset pass and the same with a bug fail", async () => {
-  if (!present) return skip("mbppplus");
+withData.test("mbppplus: canonical solutions of a subset pass and the same with a bug fail", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "mbppplus-expected-" });
   try {
     const suite = createMbppPlusSuite({ cacheDir });
@@ -174,8 +167,7 @@ Deno.test("mbppplus: canonical solutions of a subset pass and the same with a bu
   }
 });
 
-Deno.test("mbppplus: completions are appended to the docstring prompt and cut at evalplus' stops", async () => {
-  if (!present) return skip("mbppplus completion");
+withData.test("mbppplus: completions are appended to the docstring prompt and cut at evalplus' stops", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "mbppplus-expected-" });
   try {
     const suite = createMbppPlusSuite({ cacheDir });
@@ -193,8 +185,7 @@ Deno.test("mbppplus: completions are appended to the docstring prompt and cut at
   }
 });
 
-Deno.test("humaneval-ts: hand-written references pass, their buggy twins and type errors fail", async () => {
-  if (!present) return skip("humaneval-ts");
+withData.test("humaneval-ts: hand-written references pass, their buggy twins and type errors fail", async () => {
   const suite = getSuite("humaneval-ts");
   const tasks = await suite.load({ dataDir: SHARED });
   assert.equal(tasks.length, 159);

@@ -3,16 +3,11 @@ import { getSuite } from "../../lib/eval/registry.ts";
 import { createGsm8kSuite, gsm8kCompletionPrompt, gsm8kGold } from "../../lib/eval/suites/gsm8k.ts";
 import { MATH_INSTRUCTION } from "../../lib/eval/suites/_math.ts";
 import type { EvalTask } from "../../lib/eval/suite.ts";
+import { DATA_DIR, withData } from "../_data.ts";
 
-const SHARED = new URL("../../../shared/data", import.meta.url).pathname;
-const present = await Deno.stat(`${SHARED}/README.md`).then(() => true, () => false);
-const skip = (what: string) =>
-  console.log(
-    `skipped ${what}: ${SHARED} is absent (the shared data copies sit beside the clone in CI)`,
-  );
+const SHARED = DATA_DIR;
 
-Deno.test("math500 loads 500 tasks keyed by unique_id with Qwen2.5-Math chat and completion prompts", async () => {
-  if (!present) return skip("math500");
+withData.test("math500 loads 500 tasks keyed by unique_id with Qwen2.5-Math chat and completion prompts", async () => {
   const suite = getSuite("math500");
   const tasks = await suite.load({ dataDir: SHARED });
   assert.equal(tasks.length, 500);
@@ -36,8 +31,7 @@ Deno.test("math500 loads 500 tasks keyed by unique_id with Qwen2.5-Math chat and
   ]);
 });
 
-Deno.test("aime24 and amc23 load their tasks and grade integer answers", async () => {
-  if (!present) return skip("aime24/amc23");
+withData.test("aime24 and amc23 load their tasks and grade integer answers", async () => {
   const aime = await getSuite("aime24").load({ dataDir: SHARED });
   assert.equal(aime.length, 30);
   assert.equal(aime[0].id, "60");
@@ -54,8 +48,7 @@ Deno.test("aime24 and amc23 load their tasks and grade integer answers", async (
   assert.equal((await getSuite("amc23").grade!(amc[0], "\\boxed{28}")).correct, false);
 });
 
-Deno.test("gsm8k builds lm-eval's 5-shot prompt from the first train records and grades the #### gold", async () => {
-  if (!present) return skip("gsm8k");
+withData.test("gsm8k builds lm-eval's 5-shot prompt from the first train records and grades the #### gold", async () => {
   const suite = getSuite("gsm8k");
   const tasks = await suite.load({ dataDir: SHARED, limit: 2 });
   assert.equal(tasks.length, 2);
@@ -89,8 +82,7 @@ Deno.test("gsm8kCompletionPrompt() and gsm8kGold() follow the harness format", (
   assert.equal(gsm8kGold("... $<<9*2=18>>18\n#### 1,018"), "1018");
 });
 
-Deno.test("arena-hard joins the 500 questions with gpt-4-0314's answers and has no grade", async () => {
-  if (!present) return skip("arena-hard");
+withData.test("arena-hard joins the 500 questions with gpt-4-0314's answers and has no grade", async () => {
   const suite = getSuite("arena-hard");
   const tasks = await suite.load({ dataDir: SHARED });
   assert.equal(tasks.length, 500);

@@ -1,26 +1,15 @@
 import assert from "node:assert/strict";
 import { gradeMath, normalizeGold } from "../../../lib/reward/math/grade.ts";
+import { join } from "node:path";
+import { DATA_DIR, withData } from "../../_data.ts";
 
-const SHARED = new URL("../../../../shared/data/", import.meta.url).pathname;
-
-async function rows(path: string): Promise<Record<string, unknown>[] | null> {
-  try {
-    const text = await Deno.readTextFile(SHARED + path);
-    return text.trim().split("\n").map((l) => JSON.parse(l));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      console.log(
-        `skipped: ${SHARED}${path} is absent (the shared data copies sit beside the clone in CI)`,
-      );
-      return null;
-    }
-    throw e;
-  }
+async function rows(path: string): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(join(DATA_DIR, path));
+  return text.trim().split("\n").map((l) => JSON.parse(l));
 }
 
-Deno.test("MATH-500 solutions grade correct against their answer field, except the one the reference also rejects", async () => {
+withData.test("MATH-500 solutions grade correct against their answer field, except the one the reference also rejects", async () => {
   const data = await rows("math500/test.jsonl");
-  if (data === null) return;
   const wrong = data.filter((r) => !gradeMath(r.solution as string, r.answer as string).correct)
     .map((r) => r.answer);
   // The solution boxes "[-2,7]"; the answer field "x \in [-2,7]" keeps its "x\in" (written with a space)
@@ -28,10 +17,9 @@ Deno.test("MATH-500 solutions grade correct against their answer field, except t
   assert.deepEqual(wrong, ["x \\in [-2,7]"]);
 });
 
-Deno.test("AIME24 and AMC23 golds normalise to plain integers and accept the boxed integer", async () => {
+withData.test("AIME24 and AMC23 golds normalise to plain integers and accept the boxed integer", async () => {
   for (const file of ["aime24/test.jsonl", "amc23/test.jsonl"]) {
     const data = await rows(file);
-    if (data === null) return;
     for (const r of data) {
       const gold = r.answer as string | number;
       const value = Number(gold);
@@ -50,9 +38,8 @@ Deno.test("AIME24 and AMC23 golds normalise to plain integers and accept the box
   }
 });
 
-Deno.test("GSM8K gold solutions grade correct in both modes against the number after ####", async () => {
+withData.test("GSM8K gold solutions grade correct in both modes against the number after ####", async () => {
   const data = await rows("gsm8k/test.jsonl");
-  if (data === null) return;
   for (const r of data) {
     const solution = r.answer as string;
     const gold = solution.split("####").at(-1)!.trim().replaceAll(",", "");
