@@ -61,23 +61,30 @@ const SMOKE_ASKS = [
   "List facts about",
 ];
 
-/** The `builtin:smoke` prompts: every ask x topic, 60 short open-ended prompts. */
-function smokePrompts(): PromptRecord[] {
+/** Held-out topics of `builtin:smoke-val` (none of them is a training topic). */
+const SMOKE_VAL_TOPICS = ["a lighthouse", "winter mornings", "a violin", "paper boats"];
+
+/** Every ask x topic as a one-turn open-ended prompt. */
+function askPrompts(source: string, topics: readonly string[]): PromptRecord[] {
   const out: PromptRecord[] = [];
   for (const ask of SMOKE_ASKS) {
-    for (const topic of SMOKE_TOPICS) {
+    for (const topic of topics) {
       out.push({
         messages: [{ role: "user", content: `${ask} ${topic}.` }],
-        meta: { data_source: "builtin:smoke", ability: "general", index: out.length },
+        meta: { data_source: source, ability: "general", index: out.length },
       });
     }
   }
   return out;
 }
 
-/** Names of the built-in prompt sets. */
+/**
+ * The built-in prompt sets: `smoke` (60 short open-ended prompts) and `smoke-val` (20
+ * held-out ones on other topics).
+ */
 export const BUILTIN_PROMPT_SETS: Record<string, () => PromptRecord[]> = {
-  smoke: smokePrompts,
+  smoke: () => askPrompts("builtin:smoke", SMOKE_TOPICS),
+  "smoke-val": () => askPrompts("builtin:smoke-val", SMOKE_VAL_TOPICS),
 };
 
 /**
