@@ -183,9 +183,12 @@ function deepFreeze<T>(v: T): T {
  * ```ts
  * import assert from "node:assert/strict";
  * import { resolveConfig } from "./config.ts";
- * const cfg = resolveConfig({ preset: "smoke", overrides: ["data.train_batch_size=16"] });
+ * const cfg = resolveConfig({
+ *   preset: "smoke",
+ *   overrides: ["data.train_batch_size=16", "actor_rollout_ref.actor.ppo_mini_batch_size=8"],
+ * });
  * assert.equal(cfg.data.train_batch_size, 16);
- * assert.equal(cfg.critic.ppo_mini_batch_size, 4); // follows the actor's, as in verl
+ * assert.equal(cfg.critic.ppo_mini_batch_size, 8); // follows the actor's, as in verl
  * ```
  */
 export function resolveConfig(options: ResolveOptions = {}): TrainerConfig {

@@ -5,7 +5,8 @@
  * (`'x'`, `"x"`), lists `[a,b]` and dicts `{k:v}` (JSON too), otherwise a bare string.
  *
  * ```ts
- * parseOverride("actor_rollout_ref.actor.optim.lr=1e-6").value; // 1e-6
+ * const o = parseOverride("actor_rollout_ref.actor.optim.lr=1e-6");
+ * if (o.kind === "set") o.value; // 1e-6
  * parseOverrideArgs(["--out", "runs/x", "data.train_batch_size=8"]);
  * // { overrides: [{ kind: "set", key: "data.train_batch_size", value: 8, ... }], args: ["--out", "runs/x"] }
  * ```
