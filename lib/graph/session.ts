@@ -59,7 +59,11 @@ export class Session {
   private constructor(
     /** The underlying onnxruntime session. */
     readonly ort: ort.InferenceSession,
-    /** Execution provider in use. */
+    /**
+     * The execution provider the session was created with (requested in the options or by
+     * `GRLO_EP`). It did start (a provider that cannot start fails `create`), but nodes it has
+     * no kernel for run on onnxruntime's CPU provider, which is always appended.
+     */
     readonly ep: ExecutionProvider,
   ) {}
 
@@ -151,8 +155,19 @@ export function toOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(type, t.data as any, t.shape);
 }
 
-/** Converts an `ort.Tensor` result to a host tensor. */
+/**
+ * Converts an `ort.Tensor` result to a host tensor.
+ *
+ * @throws for an element type the kit has no dtype for (int8, uint16, string, ...), rather
+ *   than relabelling its data
+ */
 export function fromOrt(t: ort.Tensor): HostTensor {
-  const dtype = (Object.entries(ORT_TYPE).find(([, v]) => v === t.type)?.[0] ?? "float32") as DType;
+  const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.type);
+  if (dtype === undefined) {
+    throw new Error(
+      `onnxruntime returned a ${t.type} tensor [${t.dims}]; the kit reads only ` +
+        `${Object.values(ORT_TYPE).join(", ")} outputs (cast it in the graph)`,
+    );
+  }
   return { dtype, shape: [...t.dims], data: t.data as HostArray };
 }

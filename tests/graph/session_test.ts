@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { defaultProvider, encodeModel, Graph, op, Session } from "../../lib/graph/mod.ts";
+import * as ort from "onnxruntime-node";
+import { defaultProvider, encodeModel, fromOrt, Graph, op, Session } from "../../lib/graph/mod.ts";
 
 function negGraph(): Uint8Array {
   const g = new Graph();
@@ -45,4 +46,45 @@ Deno.test("a missing CUDA provider is reported with the command that installs it
       /execution provider "cuda" is unavailable: .*deno task setup-cuda/,
     );
   }
+});
+
+Deno.test("Session.ep is the provider it was created with, from the options or GRLO_EP", async () => {
+  const old = Deno.env.get("GRLO_EP");
+  try {
+    Deno.env.set("GRLO_EP", "cpu");
+    const fromEnv = await Session.create(negGraph(), { threads: 1 });
+    const fromOptions = await Session.create(negGraph(), { ep: "cpu", threads: 1 });
+    assert.deepEqual([fromEnv.ep, fromOptions.ep], ["cpu", "cpu"]);
+    await fromEnv.release();
+    await fromOptions.release();
+  } finally {
+    if (old === undefined) Deno.env.delete("GRLO_EP");
+    else Deno.env.set("GRLO_EP", old);
+  }
+});
+
+Deno.test("fromOrt() keeps each known element type and rejects the others instead of calling them float32", () => {
+  const known = [
+    new ort.Tensor("float32", Float32Array.from([1.5]), [1]),
+    new ort.Tensor("float64", Float64Array.from([2.5]), [1]),
+    new ort.Tensor("int64", BigInt64Array.from([3n]), [1]),
+    new ort.Tensor("int32", Int32Array.from([4]), [1]),
+    new ort.Tensor("uint8", Uint8Array.from([5]), [1]),
+    new ort.Tensor("bool", Uint8Array.from([1]), [1]),
+    new ort.Tensor("float16", Uint16Array.from([0x3c00]), [1]),
+  ];
+  assert.deepEqual(known.map((t) => fromOrt(t).dtype), [
+    "float32",
+    "float64",
+    "int64",
+    "int32",
+    "uint8",
+    "bool",
+    "float16",
+  ]);
+  assert.throws(
+    () => fromOrt(new ort.Tensor("int8", Int8Array.from([-1, 2]), [2])),
+    /onnxruntime returned a int8 tensor \[2\]; the kit reads only float32, .* outputs/,
+  );
+  assert.throws(() => fromOrt(new ort.Tensor("uint16", Uint16Array.from([1]), [1])), /uint16/);
 });

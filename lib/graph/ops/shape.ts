@@ -242,11 +242,15 @@ export const Slice: OpDef = {
         out[a] = freshDim();
         return;
       }
-      const clampIdx = (v: number, hi: number) => Math.max(0, Math.min(hi, v < 0 ? v + d : v));
-      const s = clampIdx(starts[i], d), e = clampIdx(ends[i], d);
-      out[a] = step > 0
-        ? Math.max(0, Math.ceil((e - s) / step))
-        : Math.max(0, Math.ceil((s - e) / -step));
+      // ONNX: negative indices count from the end; then starts clamp to [0, d] and ends to
+      // [0, d] for a positive step, to [0, d - 1] and [-1, d - 1] for a negative one.
+      const clamp = (v: number, lo: number, hi: number) =>
+        Math.max(lo, Math.min(hi, v < 0 ? v + d : v));
+      const s = step > 0 ? clamp(starts[i], 0, d) : clamp(starts[i], 0, d - 1);
+      const e = step > 0 ? clamp(ends[i], 0, d) : clamp(ends[i], -1, d - 1);
+      if (d === 0) out[a] = 0;
+      else if (step > 0) out[a] = Math.max(0, Math.ceil((e - s) / step));
+      else out[a] = Math.max(0, Math.ceil((s - e) / -step));
     });
     return [tt(x.dtype, out)];
   },
