@@ -242,6 +242,7 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
     {
       session,
       maxBatch: Math.min(samplesPerStep, cfg.actor_rollout_ref.rollout.max_num_seqs),
+      prefillTokens: cfg.actor_rollout_ref.rollout.max_num_batched_tokens,
       maxModelLen: cfg.data.max_prompt_length + cfg.data.max_response_length,
       name: "policy",
     },
