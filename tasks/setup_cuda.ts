@@ -8,7 +8,7 @@
  * @module
  */
 
-import { parseCli } from "../lib/cli.ts";
+import { parseCli, runMain } from "../lib/cli.ts";
 import { installCudaProvider, nugetUrl } from "../lib/graph/cuda_setup.ts";
 import { encodeModel, Graph, op, Session } from "../lib/graph/mod.ts";
 
@@ -30,11 +30,11 @@ const spec = {
   },
 } as const;
 
-if (import.meta.main) {
+async function main(): Promise<number> {
   const cli = parseCli(Deno.args, spec);
   if (cli.help) {
     console.log(cli.helpText);
-    Deno.exit(0);
+    return 0;
   }
   await installCudaProvider({ from: cli.values.from, target: cli.values.target });
   if (!cli.values["skip-check"]) {
@@ -48,4 +48,7 @@ if (import.meta.main) {
     console.error(`CUDA provider works: [[1,2],[3,4]]^2 = ${[...y.y.data as Float32Array]}`);
     await s.release();
   }
+  return 0;
 }
+
+if (import.meta.main) await runMain(main);
