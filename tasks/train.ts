@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     undefined;
   const trainPrompts = await checkDataFiles(cfg);
   const plan = planOf(cfg, { trainPrompts, policy, critic, rewardModel });
-  const out = values.out ?? cfg.trainer.default_local_dir ?? `runs/${cfg.trainer.experiment_name}`;
+  const out = values.out ?? `runs/${cfg.trainer.experiment_name}`;
   const text = `${formatPlan(plan, cfg)}\nconfig hash: ${configHash(cfg)}\nrun directory: ${out}\n`;
   console.log(text);
   if (values["dry-run"]) return 0;
