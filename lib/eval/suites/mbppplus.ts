@@ -1,8 +1,10 @@
 /**
  * MBPP+ (evalplus, v0.1.0: 399 Python problems with base and plus inputs), graded as
- * `evalplus.evaluate` does: the solution (`prompt + completion`, or a whole `solution`) must
- * match the canonical solution's outputs on every base and plus input (see
- * `lib/reward/code/evalplus.ts`).
+ * `evalplus.evaluate` does: the solution (`prompt + completion` verbatim, or a whole
+ * `solution`) must match the canonical solution's outputs on every base and plus input (see
+ * `lib/reward/code/evalplus.ts`); records carry `base_status` and `plus_status`. Stop strings
+ * apply at generation time only: a completion that repeats the prompt's docstring, or is a
+ * whole program with imports and helpers, is graded as it is, as evalplus does.
  *
  * The data file holds integers beyond 2^53 and `Infinity`, which JSON.parse would change or
  * reject, so each task keeps its raw JSONL line for the Python side; the schema is checked on
@@ -14,9 +16,14 @@
 import { z } from "zod";
 import { resolveDataFile } from "../../data/resolve.ts";
 import { parseJsonl, readMaybeGzipText } from "../../data/jsonl.ts";
-import type { EvalTask, GradeResult, LoadOptions, Suite } from "../suite.ts";
-import { codeFromResponse, pythonDefinition, truncateAtStop } from "../../reward/code/programs.ts";
+import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
+import {
+  codeFromResponse,
+  evalplusSolution,
+  pythonDefinition,
+} from "../../reward/code/programs.ts";
 import { checkMbppSolution } from "../../reward/code/evalplus.ts";
+import type { CodeGradeResult, CodeSample, SampleGradingSuite } from "../code_sample.ts";
 import { allowUnsandboxedFromEnv, type CodeSuiteOptions, pythonInstruction } from "./humaneval.ts";
 
 const Record = z.object({
@@ -79,13 +86,48 @@ export function pythonJsonToStandard(text: string): string {
   return out;
 }
 
+/** Options of {@link createMbppPlusSuite}. */
+export interface MbppPlusSuiteOptions extends CodeSuiteOptions {
+  /** Expected-output cache. @default `<data cache>/mbppplus-expected` */
+  cacheDir?: string;
+}
+
+/**
+ * Grades one MBPP+ sample as evalplus' `check_correctness` does (base and plus inputs).
+ *
+ * @param ref the task's reference
+ * @param sample `{ completion }` (appended to the prompt verbatim) or `{ solution }`
+ * @param options unsandboxed opt-in, expected-output cache
+ * @returns the verdict with evalplus' `base_status` and `plus_status`
+ */
+export async function gradeMbppPlusSample(
+  ref: MbppReference,
+  sample: CodeSample,
+  options: MbppPlusSuiteOptions = {},
+): Promise<CodeGradeResult> {
+  const solution = evalplusSolution(ref.prompt, sample);
+  const v = await checkMbppSolution(ref.record, solution, {
+    allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
+    cacheDir: options.cacheDir,
+  });
+  const extracted = "solution" in sample ? sample.solution : sample.completion;
+  return {
+    correct: v.passed,
+    extracted,
+    reason: v.reason,
+    base_status: v.base_status,
+    plus_status: v.plus_status,
+  };
+}
+
 /**
  * Builds the MBPP+ suite.
  *
  * @param options unsandboxed opt-in, expected-output cache dir
- * @returns the suite
+ * @returns the suite: `grade` takes a generated response (a fenced block defining the entry
+ *   point is the whole solution, anything else a completion), `gradeSample` a finished sample
  */
-export function createMbppPlusSuite(options: CodeSuiteOptions & { cacheDir?: string } = {}): Suite {
+export function createMbppPlusSuite(options: MbppPlusSuiteOptions = {}): SampleGradingSuite {
   return {
     name: "mbppplus",
     domain: "code",
@@ -115,19 +157,14 @@ export function createMbppPlusSuite(options: CodeSuiteOptions & { cacheDir?: str
     },
     async grade(task: EvalTask, response: string): Promise<GradeResult> {
       const ref = task.reference as MbppReference;
-      const picked = codeFromResponse(response, pythonDefinition(ref.entry_point));
-      const solution = "solution" in picked
-        ? picked.solution
-        : ref.prompt + truncateAtStop(picked.completion, task.stop);
-      const v = await checkMbppSolution(ref.record, solution, {
-        allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
-        cacheDir: options.cacheDir,
-      });
-      const extracted = "solution" in picked ? picked.solution : solution.slice(ref.prompt.length);
-      return { correct: v.passed, extracted, reason: v.reason };
+      const sample = codeFromResponse(response, pythonDefinition(ref.entry_point));
+      return await gradeMbppPlusSample(ref, sample, options);
+    },
+    async gradeSample(task: EvalTask, sample: CodeSample): Promise<CodeGradeResult> {
+      return await gradeMbppPlusSample(task.reference as MbppReference, sample, options);
     },
   };
 }
 
 /** The MBPP+ suite with default options. */
-export const mbppplusSuite: Suite = createMbppPlusSuite();
+export const mbppplusSuite: SampleGradingSuite = createMbppPlusSuite();

@@ -17,6 +17,7 @@
 import { join } from "node:path";
 import { defaultCacheDir } from "../../data/resolve.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
+import { sha256Hex } from "../../util/hash.ts";
 import {
   exceptionReason,
   type PythonRunOptions,
@@ -29,6 +30,22 @@ import type { ProgramVerdict } from "./verdict.ts";
 export interface EvalPlusOptions extends Omit<PythonRunOptions, "timeoutS"> {
   /** Where expected outputs are cached. @default `<data cache>/mbppplus-expected` */
   cacheDir?: string;
+  /**
+   * Skip the plus inputs once a base input fails (the task fails either way; `plus_status`
+   * is then null). evalplus itself always runs both. @default false
+   */
+  stopAtFirstFailure?: boolean;
+}
+
+/** evalplus' status of one phase (`evalplus/eval/__init__.py`: PASS, FAIL, TIMEOUT). */
+export type EvalPlusStatus = "pass" | "fail" | "timeout";
+
+/** The verdict on an MBPP+ solution, with evalplus' per-phase statuses. */
+export interface MbppVerdict extends ProgramVerdict {
+  /** The base inputs' status, as `eval_results.json` names it. */
+  base_status: EvalPlusStatus;
+  /** The plus inputs' status; null when they were not run (`stopAtFirstFailure`). */
+  plus_status: EvalPlusStatus | null;
 }
 
 /**
@@ -38,11 +55,6 @@ export interface EvalPlusOptions extends Omit<PythonRunOptions, "timeoutS"> {
  */
 export function expectedCacheDir(): string {
   return join(defaultCacheDir(), "mbppplus-expected");
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const inFlight = new Map<string, Promise<Uint8Array>>();
@@ -60,7 +72,7 @@ export async function mbppExpected(
   record: string,
   options: EvalPlusOptions = {},
 ): Promise<Uint8Array> {
-  const key = await sha256Hex(record);
+  const key = sha256Hex(record);
   const path = join(options.cacheDir ?? expectedCacheDir(), `${key.slice(0, 32)}.pkl`);
   const pending = inFlight.get(path);
   if (pending) return await pending;
@@ -99,30 +111,37 @@ export async function mbppExpected(
 }
 
 interface PhaseResult {
-  status: "pass" | "fail" | "timeout";
+  status: EvalPlusStatus;
   input?: number;
   error_type?: string;
   error?: string;
 }
 
+function phaseStatus(p: PhaseResult | undefined): EvalPlusStatus | null {
+  if (p === undefined) return null;
+  return p.status === "pass" || p.status === "timeout" ? p.status : "fail";
+}
+
 /**
  * Checks a candidate MBPP+ solution (a whole program: `prompt + completion`, or a sample's
- * `solution`) against the task's base and plus inputs, as `evalplus.evaluate` does.
+ * `solution`) against the task's base and plus inputs, as evalplus' `check_correctness` does:
+ * each phase runs in its own process (`untrusted_check`); the task passes when both pass.
  *
  * @param record the task's JSONL line (raw text)
  * @param solution the program defining the task's `entry_point`
- * @param options cache dir, memory, unsandboxed opt-in
- * @returns the verdict: `ok`, `failed: AssertionError` (wrong output), `timeout`, `memory`, ...
+ * @param options cache dir, memory, unsandboxed opt-in, early stop
+ * @returns the verdict (`ok`, `failed: AssertionError` (wrong output), `timeout`, `memory`,
+ *   ...) with `base_status` and `plus_status`
  */
 export async function checkMbppSolution(
   record: string,
   solution: string,
   options: EvalPlusOptions = {},
-): Promise<ProgramVerdict> {
+): Promise<MbppVerdict> {
   const expected = await mbppExpected(record, options);
   // Each phase is bounded by min(60 s, sum of its limits) + 2 s inside; this is the backstop.
   const r = await runPythonRunner(
-    ["evalplus"],
+    ["evalplus", options.stopAtFirstFailure ? "until-fail" : "all"],
     { "task.json": record, "program.py": solution, "expected.pkl": expected },
     {
       timeoutMs: 135_000,
@@ -133,23 +152,32 @@ export async function checkMbppSolution(
   const v = runnerVerdict(r);
   const base = { wallMs: r.wallMs, sandboxed: r.sandboxed };
   if (v === null || typeof v.base !== "object") {
+    // The sandbox ended the whole check (its own limits): evalplus reports a killed check as
+    // a timeout.
     return {
       passed: false,
       reason: r.status === "ok" ? "no verdict" : r.reason,
       detail: r.stderr.slice(-500),
+      base_status: "timeout",
+      plus_status: null,
       ...base,
     };
   }
+  const phases = { base: v.base as PhaseResult, plus: v.plus as PhaseResult | undefined };
+  const statuses = {
+    base_status: phaseStatus(phases.base)!,
+    plus_status: phaseStatus(phases.plus),
+  };
   for (const phase of ["base", "plus"] as const) {
-    const p = v[phase] as PhaseResult | undefined;
-    if (p === undefined) continue;
-    if (p.status === "pass") continue;
+    const p = phases[phase];
+    if (p === undefined || p.status === "pass") continue;
     const where = p.input === undefined
       ? `${phase} (loading the solution)`
       : `${phase} input #${p.input}`;
     const detail = `${where}: ${p.error_type ?? p.status}${p.error ? `: ${p.error}` : ""}`;
     const reason = p.status === "timeout" ? "timeout" : exceptionReason(p.error_type);
-    return { passed: false, reason, detail, ...base };
+    return { passed: false, reason, detail, ...statuses, ...base };
   }
-  return { passed: true, reason: "ok", detail: "", ...base };
+  const passed = statuses.base_status === "pass" && statuses.plus_status === "pass";
+  return { passed, reason: passed ? "ok" : "no verdict", detail: "", ...statuses, ...base };
 }

