@@ -16,7 +16,7 @@ const TRAIN = new URL("../../tasks/train.ts", import.meta.url).pathname;
 
 function trainCommand(args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-check=remote", TRAIN, ...args],
+    args: ["run", "--allow-all", "--no-check", TRAIN, ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
