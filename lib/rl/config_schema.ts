@@ -15,6 +15,7 @@
  */
 
 import { z } from "zod";
+import { DEFAULT_STYLE_MIX } from "../reward/style_mix.ts";
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -389,16 +390,7 @@ export const TRAINER_DEFAULTS: TrainerConfig = {
     endpoint: null,
     endpoint_token_env: null,
     on_error: "stop",
-    style_mix: {
-      rm_weight: 1,
-      no_stop_penalty: 1,
-      repetition_penalty: 1,
-      repetition_ngram: 4,
-      length_target: null,
-      length_penalty: 0.5,
-      empty_penalty: 1,
-      clean_stop_bonus: 0,
-    },
+    style_mix: { ...DEFAULT_STYLE_MIX }, // the reward module owns the style terms' defaults
   },
   custom_reward_function: { path: null, name: "compute_score", reward_kwargs: {}, builtin: null },
   algorithm: {

@@ -13,6 +13,7 @@ import { promptIdsOf, sampleSeed } from "../rollout/request.ts";
 import type { GenerationRequest, Generator } from "../rollout/types.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import type { PromptRecord } from "./prompts.ts";
+import type { RewardInput } from "../reward/types.ts";
 import type { RolloutSample } from "./types.ts";
 
 /** A prompt ready for the sampler: its record and its token ids under the chat template. */
@@ -135,4 +136,25 @@ export async function generateRollouts(
     }
   });
   return out;
+}
+
+/**
+ * The records a reward scores, one per sample.
+ *
+ * @param samples rollout samples
+ * @param maxResponseTokens the sampler's response budget (`data.max_response_length`)
+ * @returns reward inputs in sample order
+ */
+export function rewardInputs(
+  samples: readonly RolloutSample[],
+  maxResponseTokens: number,
+): RewardInput[] {
+  return samples.map((s) => ({
+    messages: s.messages,
+    response: s.responseText,
+    responseIds: s.responseIds,
+    finishReason: s.finishReason,
+    maxResponseTokens,
+    meta: s.meta,
+  }));
 }

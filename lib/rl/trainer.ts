@@ -26,7 +26,12 @@ import { responseLayout, type RowTokens } from "./batch.ts";
 import type { TrainerConfig } from "./config_schema.ts";
 import { lrAt } from "./lr_schedule.ts";
 import { dataMetrics, logprobDrift, peakMemoryGb } from "./metrics.ts";
-import { generateRollouts, type RolloutSettings, type TokenizedPrompt } from "./rollout_phase.ts";
+import {
+  generateRollouts,
+  rewardInputs,
+  type RolloutSettings,
+  type TokenizedPrompt,
+} from "./rollout_phase.ts";
 import { placeScores } from "./scores.ts";
 import type {
   AdvantageEstimator,
@@ -116,14 +121,7 @@ function rollout(ctx: StepContext, prompts: readonly TokenizedPrompt[], step: nu
 
 /** Reward phase: one score (and its terms) per sample; a bad score stops the step. */
 async function scoreRollouts(ctx: StepContext, samples: readonly RolloutSample[]) {
-  const batch = samples.map((s) => ({
-    messages: s.messages,
-    response: s.responseText,
-    responseIds: s.responseIds,
-    finishReason: s.finishReason,
-    maxResponseTokens: ctx.cfg.data.max_response_length,
-    meta: s.meta,
-  }));
+  const batch = rewardInputs(samples, ctx.cfg.data.max_response_length);
   const { outputs, problems } = await scoreChecked(ctx.reward, batch, {
     onError: ctx.cfg.reward_model.on_error,
   });

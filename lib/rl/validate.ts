@@ -7,7 +7,7 @@
  */
 
 import { scoreChecked } from "../reward/errors.ts";
-import { generateRollouts, type TokenizedPrompt } from "./rollout_phase.ts";
+import { generateRollouts, rewardInputs, type TokenizedPrompt } from "./rollout_phase.ts";
 import type { StepContext } from "./trainer.ts";
 
 /**
@@ -35,14 +35,7 @@ export async function validate(
   }, step);
   const { outputs } = await scoreChecked(
     ctx.reward,
-    samples.map((s) => ({
-      messages: s.messages,
-      response: s.responseText,
-      responseIds: s.responseIds,
-      finishReason: s.finishReason,
-      maxResponseTokens: ctx.cfg.data.max_response_length,
-      meta: s.meta,
-    })),
+    rewardInputs(samples, ctx.cfg.data.max_response_length),
     { onError: ctx.cfg.reward_model.on_error },
   );
   const bySource = new Map<string, number[]>();
