@@ -228,11 +228,37 @@ export async function runMain(main: () => Promise<number>): Promise<never> {
   }
 }
 
-/** Parses a positive integer flag value, or throws a {@link CliError} naming the flag. */
-export function positiveInt(flag: string, value: string): number {
+/**
+ * Parses an integer flag value within `[min, max]`, or throws a {@link CliError} naming the
+ * flag and the range.
+ *
+ * @param flag the flag's name, without `--`
+ * @param value its text
+ * @param min the least value allowed @default 1
+ * @param max the largest value allowed @default Number.MAX_SAFE_INTEGER
+ * @returns the integer
+ */
+export function intFlag(
+  flag: string,
+  value: string,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1) {
-    throw new CliError(`--${flag}: expected a positive integer, got "${value}"`);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max !== Number.MAX_SAFE_INTEGER
+      ? `an integer in ${min}..${max}`
+      : min === 1
+      ? "a positive integer"
+      : min === 0
+      ? "a non-negative integer"
+      : `an integer >= ${min}`;
+    throw new CliError(`--${flag}: expected ${range}, got "${value}"`);
   }
   return n;
+}
+
+/** Parses a positive integer flag value: {@link intFlag} with its defaults. */
+export function positiveInt(flag: string, value: string): number {
+  return intFlag(flag, value);
 }

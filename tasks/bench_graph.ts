@@ -21,6 +21,7 @@ import {
   TrainRunner,
   type Value,
 } from "../lib/graph/mod.ts";
+import { RssPeak } from "../lib/util/proc.ts";
 
 const B = 4, T = 256, H = 512, HQ = 8, HKV = 4, D = 64, F = 1536;
 
@@ -113,12 +114,13 @@ export async function benchGraph(args: string[] = []): Promise<Record<string, un
   };
   await runner.step(batch, 1e-4); // warm-up
   const times: number[] = [];
-  let peakRss = 0;
+  const rss = new RssPeak();
+  rss.reset();
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await runner.step(batch, 1e-4);
     times.push((performance.now() - t0) / 1000);
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    rss.sample();
   }
   await runner.release();
   const sec = median(times);
@@ -133,7 +135,7 @@ export async function benchGraph(args: string[] = []): Promise<Record<string, un
     gflops: Math.round(gflops * 10) / 10,
     peak_gflops: Math.round(peak * 10) / 10,
     ratio_to_peak: Math.round((gflops / peak) * 1000) / 1000,
-    peak_rss_mb: Math.round(peakRss / 2 ** 20),
+    peak_rss_mb: rss.peakMb(),
   };
   console.log(
     `transformer block train step (hidden ${H}, ${HQ}/${HKV} heads, ffn ${F}, batch ${B} x seq ${T}, fp32, 2 threads)\n` +

@@ -25,10 +25,9 @@ import { CliError, parseCli, positiveInt, splitList } from "../lib/cli.ts";
 import {
   buildTrainArtifacts,
   encodeModel,
-  Graph,
   type HostTensor,
+  measureGemm,
   median,
-  op,
   Session,
   type SessionOptions,
   TrainRunner,
@@ -42,6 +41,7 @@ import {
   padBatch,
   parameterSpecs,
 } from "../lib/model/mod.ts";
+import { cpuSeconds, RssPeak } from "../lib/util/proc.ts";
 import { summarizeProfile } from "./_ort_profile.ts";
 
 const spec = {
@@ -99,38 +99,6 @@ export function forwardFlops(c: ModelConfig, batch: number, seq: number): number
   return 2 * (linear + head) * batch * seq + attention * batch;
 }
 
-/** Peak RSS since the last reset: VmHWM (reset through clear_refs), else the sampled RSS. */
-class RssPeak {
-  private sampled = 0;
-  reset(): void {
-    this.sampled = Deno.memoryUsage().rss;
-    try {
-      Deno.writeTextFileSync("/proc/self/clear_refs", "5");
-    } catch { /* not Linux: sampling only */ }
-  }
-  sample(): void {
-    this.sampled = Math.max(this.sampled, Deno.memoryUsage().rss);
-  }
-  peakMb(): number {
-    let hwm = 0;
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-      if (m) hwm = Number(m[1]) * 1024;
-    } catch { /* not Linux */ }
-    return Math.round(Math.max(hwm, this.sampled) / 2 ** 20);
-  }
-}
-
-/** Process CPU time (user + system) in seconds, from /proc/self/stat (0 elsewhere). */
-function cpuSeconds(): number {
-  try {
-    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 /** Median wall and CPU seconds of `runs` calls after a warm-up. */
 async function timed(
   runs: number,
@@ -147,26 +115,6 @@ async function timed(
     rss.sample();
   }
   return { wall: median(wall), cpu: median(cpu) };
-}
-
-/** The fp32 MatMul peak (2048^3): GFLOP per wall second and per CPU second. */
-async function matmulPeak(
-  options: SessionOptions,
-  runs: number,
-): Promise<{ wall: number; cpu: number }> {
-  const n = 2048;
-  const g = new Graph("gemm_peak");
-  g.output(op.matmul(g.input("a", "float32", [n, n]), g.input("b", "float32", [n, n])), "c");
-  const s = await Session.create(encodeModel(g), options);
-  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000);
-  const feeds = {
-    a: { dtype: "float32" as const, shape: [n, n], data },
-    b: { dtype: "float32" as const, shape: [n, n], data },
-  };
-  const t = await timed(runs, new RssPeak(), () => s.run(feeds));
-  await s.release();
-  const flops = 2 * n ** 3;
-  return { wall: flops / t.wall / 1e9, cpu: flops / Math.max(t.cpu, 0.01) / 1e9 };
 }
 
 function lmBatch(c: ModelConfig, batch: number, seq: number): Record<string, HostTensor> {
@@ -285,7 +233,7 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     runs: positiveInt("runs", cli.values.runs),
     profile: cli.values.profile,
   };
-  const peak = () => matmulPeak(benchSession(o.threads), 3);
+  const peak = () => measureGemm({ session: benchSession(o.threads), runs: 3 });
   const load = () => Deno.loadavg()[0].toFixed(2);
   console.log(
     `batch ${o.batch} x seq ${o.seq}, fp32, ${o.threads} threads; ratios against the fp32 MatMul ` +

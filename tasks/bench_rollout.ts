@@ -28,6 +28,7 @@ import { encodeModel, Graph, median, op, Session } from "../lib/graph/mod.ts";
 import { benchConfig, initParameters, type ModelConfig, parameterSpecs } from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
+import { RssPeak } from "../lib/util/proc.ts";
 
 const spec = {
   command: "deno task bench rollout",
@@ -117,20 +118,6 @@ export function kvBytes(c: ModelConfig, positions: number): number {
   return 4 * 2 * c.numHiddenLayers * c.numKeyValueHeads * c.headDim * positions;
 }
 
-function peakRssMb(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-    if (m) return Math.round(Number(m[1]) / 1024);
-  } catch { /* not Linux */ }
-  return Math.round(Deno.memoryUsage().rss / 2 ** 20);
-}
-
-function resetPeakRss(): void {
-  try {
-    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
-  } catch { /* not Linux */ }
-}
-
 /** Runs the bench; prints the table and one JSON line per measurement; returns the records. */
 export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]> {
   const cli = parseCli(args, spec);
@@ -171,7 +158,8 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
           seed: salt * 1000 + b,
         }));
       await gen.generate(requests(0)); // warm-up
-      resetPeakRss();
+      const rss = new RssPeak();
+      rss.reset();
       const decode: number[] = [], e2e: number[] = [], prefill: number[] = [], steps: number[] = [];
       const host: number[] = [];
       for (let r = 1; r <= runs; r++) {
@@ -180,6 +168,7 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
         await gen.generate(requests(r));
         const wall = (performance.now() - t0) / 1000;
         const after = gen.stats();
+        rss.sample();
         const stepCount = after.decodeSteps - before.decodeSteps;
         const decodeS = (after.decodeMs - before.decodeMs) / 1000;
         decode.push((after.generatedTokens - before.generatedTokens - B) / decodeS);
@@ -211,7 +200,7 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
         bandwidth_gbs: 0, // filled in below, once measured
         bound_tokens_per_s: 0,
         ratio_to_bound: 0,
-        peak_rss_mb: peakRssMb(),
+        peak_rss_mb: rss.peakMb(),
       });
     }
   }

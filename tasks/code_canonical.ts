@@ -23,7 +23,7 @@
  * @module
  */
 
-import { CliError, parseCli, runMain, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import type { EvalTask, Suite } from "../lib/eval/suite.ts";
 import type { CodeSample, SampleGradingSuite } from "../lib/eval/code_sample.ts";
 import { createHumanEvalSuite, type HumanEvalReference } from "../lib/eval/suites/humaneval.ts";
@@ -137,10 +137,7 @@ async function main(): Promise<number> {
     }
   }
   const suites = wanted.length > 0 ? wanted : known;
-  const workers = Number(cli.values.workers ?? 4);
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new CliError("--workers: expected a positive integer");
-  }
+  const workers = positiveInt("workers", cli.values.workers ?? "4");
   const dataDir = cli.values.mirror;
   console.log(
     JSON.stringify({ suites, workers, dataDir: dataDir ?? Deno.env.get("GRLO_DATA_DIR") ?? null }),

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { CliError, type CliSpec, parseCli, runMain } from "../lib/cli.ts";
+import { CliError, type CliSpec, intFlag, parseCli, runMain } from "../lib/cli.ts";
 import { WorkerGenerator } from "../lib/rollout/worker_generator.ts";
 import { serveOpenAI } from "../lib/rollout/server.ts";
 import { loadTokenizer } from "../lib/tokenizer/mod.ts";
@@ -59,12 +59,7 @@ const spec = {
 } as const satisfies CliSpec;
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new CliError(`--${name}: expected an integer >= ${min}, got "${value}"`);
-  }
-  return n;
+  return value === undefined ? undefined : intFlag(name, value, min);
 }
 
 async function main(args: string[]): Promise<void> {

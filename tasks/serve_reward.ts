@@ -16,7 +16,7 @@
  * @module
  */
 
-import { CliError, type CliSpec, parseCli, positiveInt, runMain } from "../lib/cli.ts";
+import { CliError, type CliSpec, intFlag, parseCli, positiveInt, runMain } from "../lib/cli.ts";
 import { RmReward } from "../lib/reward/rm_reward.ts";
 import { isLoopback, serveReward } from "../lib/reward/server.ts";
 import { DEFAULT_STYLE_MIX, StyleMixReward } from "../lib/reward/style_mix.ts";
@@ -93,23 +93,17 @@ async function main(args: string[]): Promise<number> {
         `other access control); set --token-env VAR with the token in VAR, or bind 127.0.0.1`,
     );
   }
-  const port = Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError(`--port: expected 0..65535, got "${v.port}"`);
-  }
+  const port = intFlag("port", v.port, 0, 65535);
   const options = {
     hostname: v.host,
     port,
     maxBodyBytes: positiveInt("max-body-bytes", v["max-body-bytes"]),
     maxItems: positiveInt("max-items", v["max-items"]),
     batchSize: positiveInt("batch-size", v["batch-size"]),
-    threads: Number(v.threads),
+    threads: intFlag("threads", v.threads, 0),
     styleMix: v["style-mix"],
     cache: v.cache,
   };
-  if (!Number.isInteger(options.threads) || options.threads < 0) {
-    throw new CliError(`--threads: expected a non-negative integer, got "${v.threads}"`);
-  }
   console.error(JSON.stringify({
     command: "serve-reward",
     model: v.model,

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { withAtomicFile } from "../util/atomic.ts";
+import { sha256Hex } from "../util/hash.ts";
 
 /** Progress of one download, reported after every chunk and once at the end. */
 export interface DownloadProgress {
@@ -82,29 +83,6 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** The fetch implementation (tests). @default globalThis.fetch */
   fetch?: typeof fetch;
-}
-
-/**
- * Hashes a file with sha256.
- *
- * @param path the file
- * @returns lowercase hex digest
- */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  using file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-/**
- * Hashes bytes with sha256.
- *
- * @param data the bytes
- * @returns lowercase hex digest
- */
-export function sha256Bytes(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Streams `url` into `path`, hashing as it goes. */
@@ -206,7 +184,7 @@ export async function downloadVerified(
     }
     const text = applyTransform(await Deno.readTextFile(tmp), options.transform, label);
     const bytes = new TextEncoder().encode(text);
-    const finalHash = sha256Bytes(bytes);
+    const finalHash = sha256Hex(bytes);
     if (finalHash !== options.sha256) {
       throw new ChecksumError(label, options.sha256, finalHash, url);
     }

@@ -13,7 +13,8 @@
 import { join } from "node:path";
 import type { z } from "zod";
 import { type DatasetFile, type DatasetManifest, getDatasetFile, MANIFEST } from "./manifest.ts";
-import { ChecksumError, type DownloadProgress, downloadVerified, sha256File } from "./download.ts";
+import { ChecksumError, type DownloadProgress, downloadVerified } from "./download.ts";
+import { sha256File } from "../util/hash.ts";
 import { type JsonlResult, readJsonl } from "./jsonl.ts";
 
 /** Where to look for data files and how to fetch missing ones. */

@@ -20,9 +20,10 @@ import {
   type Generator,
 } from "../rollout/types.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
-import { mapPool } from "../reward/code/pool.ts";
+import { mapPool } from "../util/pool.ts";
+import { sampleSeed } from "../util/rng.ts";
 import { sandboxProblem } from "../reward/code/sandbox.ts";
-import { createEvalProgress } from "./eval_progress.ts";
+import { createProgress } from "../util/progress.ts";
 import { appendJsonLines, type EvalRecord, loadForResume, recordKey } from "./records.ts";
 import type { EvalTask, PromptStyle, Suite } from "./suite.ts";
 
@@ -95,23 +96,6 @@ export interface GenerateSuiteResult {
  */
 export function promptStyleFor(suite: Suite, settings: GenerationSettings): PromptStyle {
   return settings.promptStyle === "default" ? suite.defaultPromptStyle : settings.promptStyle;
-}
-
-/**
- * A sample's seed: a 31-bit FNV-1a hash of the run seed, task id and sample index.
- *
- * @param seed the run seed
- * @param id the task id
- * @param sample the sample index
- * @returns a non-negative safe integer
- */
-export function sampleSeed(seed: number, id: string, sample: number): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${seed}\u0000${id}\u0000${sample}`) {
-    h ^= ch.codePointAt(0)!;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h & 0x7fffffff;
 }
 
 /**
@@ -189,11 +173,13 @@ export async function generateSuite(
     );
     return { records: existing.filter(ofRun), generated: 0, resumed };
   }
-  const progress = createEvalProgress({
+  let tasksNow = tasksDone;
+  const progress = createProgress({
+    total: todo.length,
     label: suite.name,
-    tasks: o.tasks.length,
-    tasksDone,
-    samples: todo.length,
+    unit: "samples",
+    intervalMs: 2000,
+    detail: () => `tasks ${tasksNow}/${o.tasks.length}`,
     write: o.progressWrite,
   });
   const batchSize = o.batchSize ?? 8;
@@ -234,7 +220,8 @@ export async function generateSuite(
     });
     await appendJsonLines(file, records);
     fresh.push(...records);
-    for (const b of batch) progress.tick(1, b.last);
+    tasksNow += batch.filter((b) => b.last).length;
+    progress.tick(batch.length);
   }
   progress.finish();
   return { records: [...existing, ...fresh].filter(ofRun), generated: todo.length, resumed };

@@ -23,7 +23,7 @@ import { DataFormatError } from "../data/jsonl.ts";
 import { join } from "node:path";
 import { defaultWorkers, mapPool } from "../reward/code/pool.ts";
 import { sandboxProblem } from "../reward/code/sandbox.ts";
-import { createEvalProgress } from "./eval_progress.ts";
+import { createProgress } from "../util/progress.ts";
 import { appendJsonLines, type EvalRecord, loadForResume, recordKey } from "./records.ts";
 import { getSuite } from "./registry.ts";
 import { type EvalSummaryFile, writeSummary } from "./run.ts";
@@ -163,11 +163,13 @@ export async function regradeSamples(o: RegradeOptions): Promise<EvalSummaryFile
   const pending = new Set(todo.map((t) => t.task.id));
   const problem = await sandboxProblem();
   const sandboxed = suite.domain === "code" ? problem === null : undefined;
-  const progress = createEvalProgress({
+  let tasksNow = allTasks.size - pending.size;
+  const progress = createProgress({
+    total: todo.length,
     label: `${suite.name} (grading ${o.samples})`,
-    tasks: allTasks.size,
-    tasksDone: allTasks.size - pending.size,
-    samples: todo.length,
+    unit: "samples",
+    intervalMs: 2000,
+    detail: () => `tasks ${tasksNow}/${allTasks.size}`,
     write: o.progressWrite,
   });
   const chunk = 32;
@@ -195,7 +197,8 @@ export async function regradeSamples(o: RegradeOptions): Promise<EvalSummaryFile
       return rec;
     });
     await appendJsonLines(file, records);
-    for (const p of part) progress.tick(1, p.last);
+    tasksNow += part.filter((p) => p.last).length;
+    progress.tick(part.length);
   }
   progress.finish();
   const keys = new Set(samples.map((s, i) => recordKey(tasks[i].id, s.sample)));

@@ -11,6 +11,7 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createProgress } from "../util/progress.ts";
 
 /** The onnxruntime-node version the kit pins (deno.json). */
 export const ORT_VERSION = "1.30.0";
@@ -37,7 +38,7 @@ export interface CudaSetupOptions {
   from?: string;
   /** Install into this directory instead of onnxruntime-node's. */
   target?: string;
-  /** Progress lines go here. @default console.error */
+  /** Progress and status lines go here. @default console.error (progress: stderr, redrawn on a terminal) */
   log?: (line: string) => void;
 }
 
@@ -60,16 +61,17 @@ export async function installCudaProvider(options: CudaSetupOptions = {}): Promi
       pkg = join(work, "gpu.nupkg");
       const total = Number(res.headers.get("content-length") ?? 0);
       const file = await Deno.open(pkg, { write: true, create: true });
-      let done = 0, lastPct = -10;
+      const progress = createProgress({
+        total: total || null,
+        label: "  gpu.nupkg",
+        unit: "B",
+        write: options.log ? (t) => log(t.trimEnd()) : undefined,
+      });
       for await (const chunk of res.body) {
         await file.write(chunk);
-        done += chunk.length;
-        const pct = total ? Math.floor((100 * done) / total) : 0;
-        if (pct >= lastPct + 10) {
-          log(`  ${(done / 2 ** 20).toFixed(0)} MB${total ? ` (${pct}%)` : ""}`);
-          lastPct = pct;
-        }
+        progress.tick(chunk.length);
       }
+      progress.finish();
       file.close();
     }
     // A .nupkg is a zip archive; python3's zipfile is present wherever the kit runs.

@@ -20,6 +20,7 @@ import type { DType } from "./dtype.ts";
 import { Graph, GraphError, type Value } from "./ir.ts";
 import { encodeModel } from "./onnx.ts";
 import * as op from "./ops/mod.ts";
+import { sha256Hex } from "../util/hash.ts";
 
 /** One parameter of a train step. */
 export interface ParamEntry {
@@ -134,7 +135,8 @@ function lossGraph(spec: TrainStepSpec, name: string, dtype: DType) {
   return { g, params, grads, metrics: Object.keys(metrics) };
 }
 
-/** Builds and encodes the train, grad and apply graphs for a loss. */
+/** Builds and encodes the train, grad and apply graphs for a loss (build errors reject). */
+// deno-lint-ignore require-await
 export async function buildTrainArtifacts(spec: TrainStepSpec): Promise<TrainArtifacts> {
   const dtype = spec.dtype ?? "float32";
   const trainable = trainableOf(spec);
@@ -155,7 +157,7 @@ export async function buildTrainArtifacts(spec: TrainStepSpec): Promise<TrainArt
     .filter((v) => !paramNames.has(v.name) && !/^(adam_[mv]\.|lr$|step$)/.test(v.name))
     .map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
   const train = encodeModel(t.g), gradBytes = encodeModel(gr.g), apply = encodeModel(a);
-  const hash = await sha256Hex([train, gradBytes, apply]);
+  const hash = sha256Hex([train, gradBytes, apply]);
   return {
     train,
     grad: gradBytes,
@@ -170,19 +172,6 @@ export async function buildTrainArtifacts(spec: TrainStepSpec): Promise<TrainArt
       maxGradNorm: spec.maxGradNorm ?? 0,
     },
   };
-}
-
-/** sha256 over several byte arrays, hex. */
-export async function sha256Hex(parts: Uint8Array[]): Promise<string> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const FILES = { train: "train.onnx", grad: "grad.onnx", apply: "apply.onnx" } as const;
@@ -212,7 +201,7 @@ export async function loadTrainArtifacts(dir: string): Promise<TrainArtifacts> {
   const train = await Deno.readFile(`${dir}/${FILES.train}`);
   const gradBytes = await Deno.readFile(`${dir}/${FILES.grad}`);
   const apply = await Deno.readFile(`${dir}/${FILES.apply}`);
-  const hash = await sha256Hex([train, gradBytes, apply]);
+  const hash = sha256Hex([train, gradBytes, apply]);
   if (hash !== manifest.hash) {
     throw new Error(`${dir}: graphs do not match manifest.json (hash ${hash} != ${manifest.hash})`);
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { mapPool } from "./code/pool.ts";
+import { mapPool } from "../util/pool.ts";
 import { fetchJsonWithRetry, type RetryPolicy } from "../util/http_retry.ts";
 import { describeIssue, inputToItem, scoreResponseSchema } from "./http_api.ts";
 import type { Reward, RewardCallOptions, RewardInput, RewardOutput } from "./types.ts";

@@ -19,6 +19,7 @@
  */
 
 import { type Tokenizer } from "../tokenizer/mod.ts";
+import { Semaphore } from "../util/pool.ts";
 import { parseResponse, type ResponseBody } from "./openai_parse.ts";
 import {
   checkRequests,
@@ -68,8 +69,7 @@ export class OpenAIClientGenerator implements Generator {
   >;
   readonly #apiKey?: string;
   readonly #tokenizer?: Tokenizer;
-  #inFlight = 0;
-  readonly #waiting: (() => void)[] = [];
+  readonly #slots: Semaphore;
 
   /** @param options server, model and policies (the model id is required here; see {@link connect}) */
   constructor(options: OpenAIClientOptions) {
@@ -91,6 +91,7 @@ export class OpenAIClientGenerator implements Generator {
       vllmExtensions: options.vllmExtensions ?? true,
       fetch: options.fetch ?? globalThis.fetch,
     };
+    this.#slots = new Semaphore(this.#o.concurrency);
   }
 
   /**
@@ -128,25 +129,12 @@ export class OpenAIClientGenerator implements Generator {
     } catch (e) {
       return Promise.reject(e);
     }
-    return Promise.all(checked.map((r) => this.#limited(() => this.#one(r, options.signal))));
+    return Promise.all(checked.map((r) => this.#slots.run(() => this.#one(r, options.signal))));
   }
 
   /** Nothing to release (connections are per call). */
   close(): Promise<void> {
     return Promise.resolve();
-  }
-
-  async #limited<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#inFlight >= this.#o.concurrency) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    }
-    this.#inFlight++;
-    try {
-      return await fn();
-    } finally {
-      this.#inFlight--;
-      this.#waiting.shift()?.();
-    }
   }
 
   async #one(r: GenerationRequest, signal?: AbortSignal): Promise<GenerationResult> {

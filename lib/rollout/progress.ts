@@ -1,12 +1,13 @@
 /**
- * Progress of the sampler on stderr: finished / submitted sequences, rows in the batch,
- * generated tokens and tokens per second since the batch started, at most one line per
+ * Progress of the sampler: the snapshots the engine reports (finished / submitted sequences,
+ * rows in the batch, generated tokens, time since the batch started), and a sink that shows
+ * them through the kit's progress reporter (`lib/util/progress.ts`), at most one line per
  * interval plus a final line when the batch drains.
  *
  * @module
  */
 
-import { formatDuration } from "../util/progress.ts";
+import { createProgress, type Progress } from "../util/progress.ts";
 
 /** A snapshot of the sampler's work since it last became busy. */
 export interface RolloutProgress {
@@ -28,45 +29,44 @@ export interface RolloutProgress {
 export type ProgressSink = (p: RolloutProgress) => void;
 
 /**
- * Formats one progress line.
+ * A sink that prints each busy period as one progress report (tokens, tok/s, sequences,
+ * active rows), on stderr unless `write` is given.
  *
- * @param p the snapshot
- * @returns the text (no newline)
+ * @param intervalMs minimum time between lines @default 2000
+ * @param write where the text goes (lines end in a newline) @default stderr
+ * @returns the sink
  *
  * @example
  * ```ts
  * import { strictEqual } from "node:assert/strict";
- * import { progressLine } from "./progress.ts";
- * strictEqual(
- *   progressLine({ finished: 2, submitted: 4, active: 2, tokens: 100, elapsed: 2, final: false }),
- *   "rollout  2/4 seq  2 active  100 tok  50.0 tok/s  0:02",
- * );
+ * import { stderrProgress } from "./progress.ts";
+ * const lines: string[] = [];
+ * const sink = stderrProgress(2000, (t) => lines.push(t));
+ * sink({ finished: 2, submitted: 4, active: 2, tokens: 100, elapsed: 2, final: false });
+ * sink({ finished: 4, submitted: 4, active: 0, tokens: 300, elapsed: 3, final: true });
+ * strictEqual(lines.at(-1), "rollout  4/4 seq  0 active  300  100.0 tok/s  elapsed 0:03\n");
  * ```
  */
-export function progressLine(p: RolloutProgress): string {
-  const rate = p.elapsed > 0 ? p.tokens / p.elapsed : 0;
-  return `rollout  ${p.finished}/${p.submitted} seq  ${p.active} active  ${p.tokens} tok  ` +
-    `${rate.toFixed(1)} tok/s  ${formatDuration(p.elapsed)}`;
-}
-
-/**
- * A sink that prints {@link progressLine}s to stderr, at most one per `intervalMs` and always
- * the final one.
- *
- * @param intervalMs minimum time between lines @default 2000
- * @param write where lines go @default stderr
- * @returns the sink
- */
-export function stderrProgress(
-  intervalMs = 2000,
-  write: (line: string) => void = (line) =>
-    Deno.stderr.writeSync(new TextEncoder().encode(line + "\n")),
-): ProgressSink {
-  let last = -Infinity;
+export function stderrProgress(intervalMs = 2000, write?: (text: string) => void): ProgressSink {
+  let report: Progress | null = null;
+  let latest: RolloutProgress;
   return (p) => {
-    const now = performance.now();
-    if (!p.final && now - last < intervalMs) return;
-    last = now;
-    write(progressLine(p));
+    latest = p;
+    // The report runs on the engine's clock: 0 when the sampler became busy.
+    let started = false;
+    report ??= createProgress({
+      total: null,
+      label: "rollout",
+      unit: "tok",
+      intervalMs,
+      write,
+      detail: () => `${latest.finished}/${latest.submitted} seq  ${latest.active} active`,
+      now: () => started ? latest.elapsed * 1000 : (started = true, 0),
+    });
+    report.update(p.tokens);
+    if (p.final) {
+      report.finish();
+      report = null;
+    }
   };
 }

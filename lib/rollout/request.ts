@@ -9,6 +9,9 @@
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import { GenerationError, type GenerationRequest } from "./types.ts";
 
+/** The seed of sample `i` of a request: `sampleSeed(request.seed, i)` (lib/util/rng.ts). */
+export { sampleSeed } from "../util/rng.ts";
+
 /** A request with every field resolved. */
 export interface ResolvedRequest {
   promptIds: number[];
@@ -113,18 +116,4 @@ export function resolveRequest(
 export function randomSeed(): number {
   const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
   return (hi & 0x1fffff) * 0x100000000 + lo;
-}
-
-/**
- * The seed of sample `i` of a request seeded with `seed` (FNV-style mix, 53 bits), so the
- * samples of one request draw from unrelated streams.
- *
- * @param seed the request's seed
- * @param i the sample index
- * @returns a safe-integer seed
- */
-export function sampleSeed(seed: number, i: number): number {
-  const mixed = (BigInt(seed) * 0x100000001b3n + BigInt(i) * 0x9e3779b97f4a7c15n) &
-    ((1n << 53n) - 1n);
-  return Number(mixed);
 }

@@ -1,5 +1,7 @@
 /**
- * Progress reporting for long loops and downloads: done/total, rate and ETA, to stderr.
+ * Progress reporting for long loops, downloads, evaluation runs, the sampler and training:
+ * done/total, rate and ETA, plus any detail the caller adds (tasks done, rows in the batch),
+ * to stderr. The kit's one progress reporter.
  *
  * On a terminal the line is redrawn in place; elsewhere (CI logs, files) a line is printed
  * at most every `intervalMs`, plus a final line, so logs stay short.
@@ -15,6 +17,8 @@ export interface ProgressOptions {
   label?: string;
   /** Unit name; `"B"` prints sizes as KB/MB/GB. @default "it" */
   unit?: string;
+  /** More fields, printed after the label (`tasks 3/10`), read at each line. @default none */
+  detail?: () => string;
   /** Minimum milliseconds between two printed lines. @default 1000 */
   intervalMs?: number;
   /** Where lines go. @default a writer to stderr */
@@ -109,7 +113,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const line = (): string => {
     const elapsed = (now() - start) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
-    const parts = [label];
+    const parts = [label, options.detail?.() ?? ""];
     if (total !== null && total > 0) {
       const pct = (100 * done / total).toFixed(1);
       parts.push(`${formatAmount(done, unit)}/${formatAmount(total, unit)} (${pct}%)`);

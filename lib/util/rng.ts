@@ -211,3 +211,32 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+const FNV_OFFSET = 0xcbf29ce484222325n, FNV_PRIME = 0x100000001b3n, MASK_64 = (1n << 64n) - 1n;
+
+/**
+ * The seed of one sample, derived from a base seed and the keys that name the sample (a
+ * sample index; a task id and a sample index; a step and a row ...): FNV-1a (64-bit) over
+ * their text joined with NULs, cut to 53 bits. Different keys give unrelated {@link Rng}
+ * streams; the same keys always give the same seed.
+ *
+ * @param seed the base seed (a run's or a request's)
+ * @param keys what names the sample within it, outermost first
+ * @returns a non-negative safe integer
+ *
+ * @example
+ * ```ts
+ * import { notStrictEqual, ok, strictEqual } from "node:assert/strict";
+ * import { sampleSeed } from "./rng.ts";
+ * strictEqual(sampleSeed(7, "HumanEval/0", 1), sampleSeed(7, "HumanEval/0", 1));
+ * notStrictEqual(sampleSeed(7, 0), sampleSeed(7, 1));
+ * ok(Number.isSafeInteger(sampleSeed(-5, 3)) && sampleSeed(-5, 3) >= 0);
+ * ```
+ */
+export function sampleSeed(seed: number, ...keys: (number | string)[]): number {
+  let h = FNV_OFFSET;
+  for (const byte of new TextEncoder().encode([seed, ...keys].join("\u0000"))) {
+    h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK_64;
+  }
+  return Number(h >> 11n);
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sha256Bytes } from "../../lib/data/download.ts";
+import { sha256Hex } from "../../lib/util/hash.ts";
 
 const TASK = new URL("../../tasks/data.ts", import.meta.url).pathname;
 const BODY = new TextEncoder().encode('{"q":"1+1","answer":"2"}\n'.repeat(4000)); // 100 kB
@@ -32,7 +32,7 @@ Deno.test("deno task data downloads with byte progress, verifies and then finds 
         file: "test.jsonl",
         rows: 4000,
         bytes: BODY.length,
-        sha256: sha256Bytes(BODY),
+        sha256: sha256Hex(BODY),
         url: `http://127.0.0.1:${server.addr.port}/toy.jsonl`,
         repository: "o/r",
         commit: "0".repeat(40),

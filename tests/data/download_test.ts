@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  ChecksumError,
-  DownloadError,
-  downloadVerified,
-  sha256Bytes,
-} from "../../lib/data/download.ts";
+import { ChecksumError, DownloadError, downloadVerified } from "../../lib/data/download.ts";
+import { sha256Hex } from "../../lib/util/hash.ts";
 
 const BODY = new TextEncoder().encode('{"a":1}\n'.repeat(5000)); // 40 kB, several chunks
-const SHA = sha256Bytes(BODY);
+const SHA = sha256Hex(BODY);
 
 /** A loopback server: /ok serves BODY, /bad other bytes, /missing 404. */
 function serve(): { url: string; close: () => Promise<void>; hits: Map<string, number> } {
@@ -81,7 +77,7 @@ Deno.test("downloadVerified() rejects a sha256 mismatch naming file, expected an
       (e: unknown) => {
         assert.ok(e instanceof ChecksumError);
         assert.equal(e.expected, SHA);
-        assert.equal(e.actual, sha256Bytes(BODY.slice(1)));
+        assert.equal(e.actual, sha256Hex(BODY.slice(1)));
         assert.match(e.message, new RegExp(`gsm8k/test\\.jsonl.*expected ${SHA}, got ${e.actual}`));
         return true;
       },
@@ -137,7 +133,7 @@ Deno.test("downloadVerified() applies a transform and checks both the source and
   try {
     const final = new TextEncoder().encode('{"b":1}\n'.repeat(5000));
     await downloadVerified(`${srv.url}/ok`, `${dir}/f`, {
-      sha256: sha256Bytes(final),
+      sha256: sha256Hex(final),
       sourceSha256: SHA,
       transform: { replace: '"a"', with: '"b"', count: 5000 },
     });
@@ -145,7 +141,7 @@ Deno.test("downloadVerified() applies a transform and checks both the source and
     await assert.rejects(
       () =>
         downloadVerified(`${srv.url}/ok`, `${dir}/g`, {
-          sha256: sha256Bytes(final),
+          sha256: sha256Hex(final),
           transform: { replace: '"a"', with: '"b"', count: 4999 },
         }),
       /expected 4999 occurrence\(s\) of "\\"a\\"", found 5000/,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { datasetId, MANIFEST, parseManifest } from "../../lib/data/manifest.ts";
-import { applyTransform, sha256Bytes, sha256File } from "../../lib/data/download.ts";
+import { applyTransform } from "../../lib/data/download.ts";
+import { sha256File, sha256Hex } from "../../lib/util/hash.ts";
 import { readMaybeGzipText } from "../../lib/data/jsonl.ts";
 import { DATA_DIR, withData } from "../_data.ts";
 
@@ -57,7 +58,7 @@ withData.test("the math500 transform turns the prefixed upstream text back into 
   const pinned = await Deno.readTextFile(`${SHARED}math500/test.jsonl`);
   const upstreamLike = pinned.split(t.with).join(t.replace); // re-add BudgetThinker's prefix
   const restored = applyTransform(upstreamLike, t, "math500/test.jsonl");
-  assert.equal(sha256Bytes(new TextEncoder().encode(restored)), f.sha256);
+  assert.equal(sha256Hex(new TextEncoder().encode(restored)), f.sha256);
   assert.throws(
     () => applyTransform(pinned, t, "math500/test.jsonl"),
     /expected 500 occurrence\(s\).*found 0/,

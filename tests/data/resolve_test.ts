@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { ChecksumError, sha256Bytes } from "../../lib/data/download.ts";
+import { ChecksumError } from "../../lib/data/download.ts";
+import { sha256Hex } from "../../lib/util/hash.ts";
 import { parseManifest } from "../../lib/data/manifest.ts";
 import { DataUnavailableError, loadDataset, resolveDataFile } from "../../lib/data/resolve.ts";
 
@@ -41,7 +42,7 @@ function manifest(base: string) {
         folder: "toy",
         file: "test.jsonl",
         bytes: BODY.length,
-        sha256: sha256Bytes(BODY),
+        sha256: sha256Hex(BODY),
         url: `${base}/repo/toy.jsonl`,
       },
       {
@@ -49,9 +50,9 @@ function manifest(base: string) {
         folder: "toy",
         file: "fixed.jsonl",
         bytes: BODY.length,
-        sha256: sha256Bytes(BODY),
+        sha256: sha256Hex(BODY),
         url: `${base}/repo/src.jsonl`,
-        source: { sha256: sha256Bytes(SOURCE), bytes: SOURCE.length },
+        source: { sha256: sha256Hex(SOURCE), bytes: SOURCE.length },
         transform: { replace: '"PREFIX ', with: '"', count: 2 },
       },
     ],
@@ -100,7 +101,7 @@ Deno.test("resolveDataFile() prefers a mirror directory and verifies it", async 
         resolveDataFile("toy/test.jsonl", { manifest: m, dataDir: d.mirror, cacheDir: d.cache }),
       (e: unknown) =>
         e instanceof ChecksumError && e.message.includes(`${d.mirror}/toy/test.jsonl`) &&
-        e.message.includes(`expected ${sha256Bytes(BODY)}`),
+        e.message.includes(`expected ${sha256Hex(BODY)}`),
     );
   } finally {
     await Deno.remove(d.root, { recursive: true });

@@ -55,3 +55,28 @@ Deno.test("formatAmount() and formatDuration() render human units", () => {
   assert.equal(formatDuration(3725), "1:02:05");
   assert.equal(formatDuration(Infinity), "?");
 });
+
+Deno.test("createProgress() prints the caller's detail after the label, read at each line", () => {
+  let now = 0, tasks = 1;
+  const lines: string[] = [];
+  const p = createProgress({
+    total: 4,
+    label: "gsm8k",
+    unit: "samples",
+    detail: () => `tasks ${tasks}/3`,
+    write: (t) => lines.push(t),
+    now: () => now,
+  });
+  now = 2000;
+  tasks = 2;
+  p.tick(2);
+  now = 4000;
+  tasks = 3;
+  p.tick(2);
+  p.finish();
+  assert.deepEqual(lines, [
+    "gsm8k  tasks 2/3  2/4 (50.0%)  1.00 samples/s  elapsed 0:02  ETA 0:02\n",
+    "gsm8k  tasks 3/3  4/4 (100.0%)  1.00 samples/s  elapsed 0:04  ETA 0:00\n",
+    "gsm8k  tasks 3/3  4/4 (100.0%)  1.00 samples/s  elapsed 0:04\n",
+  ]);
+});

@@ -15,7 +15,8 @@
 import { nodeInterpreter, TYPESCRIPT_TARGET, typescriptPackageDir } from "./sandbox_env.ts";
 import { type Launched, runSandboxed, spawnSandboxed } from "./sandbox.ts";
 import { codeAsset } from "./python.ts";
-import { defaultWorkers, sandboxSlots, Semaphore } from "./pool.ts";
+import { Semaphore } from "../../util/pool.ts";
+import { defaultWorkers, sandboxSlots } from "./pool.ts";
 import { looksLikeMemoryError } from "./verdict.ts";
 
 /** The outcome of compiling one TypeScript file. */
