@@ -7,6 +7,7 @@
  * deno task bench model --configs S,M     # Qwen3 forward and train step on configs S and M
  * deno task bench graph                   # one transformer block's train step
  * deno task bench rollout                 # sampler decode tokens/s at batch 1, 8, 32
+ * deno task bench rl                      # one PPO step of the trainer, time by phase
  * deno task bench model --help
  * ```
  *
@@ -35,6 +36,10 @@ export const BENCHES: Readonly<
   rollout: {
     summary: "batched KV-cache decode tokens/s on configs S/M vs the memory-bandwidth bound",
     load: async () => (await import("./bench_rollout.ts")).benchRollout,
+  },
+  rl: {
+    summary: "one PPO step (GAE, critic) of the trainer on configs S/M: time by phase, vs peak",
+    load: async () => (await import("./bench_rl.ts")).benchRl,
   },
 };
 

@@ -1,9 +1,9 @@
 /**
- * `train(cfg, {out})`: sets up a run (models, train-step artifacts, sessions, sampler, reward,
- * prompts), resumes from `OUT/checkpoints/latest` when there is one, runs {@link trainStep}
- * to the last step with progress, validation and checkpoints, and stops cleanly on a bad
- * reward or a non-finite loss (the offending batch goes to `OUT/nan/step-N/`, the last good
- * checkpoint stays).
+ * `train(cfg, {out})`: sets up a run with {@link setupRun} (models, train-step artifacts,
+ * sessions, sampler, reward, prompts), resumes from `OUT/checkpoints/latest` when there is
+ * one, runs {@link trainStep} to the last step with progress, validation and checkpoints,
+ * and stops cleanly on a bad reward or a non-finite loss (the offending batch goes to
+ * `OUT/nan/step-N/`, the last good checkpoint stays).
  *
  * @module
  */
@@ -32,7 +32,13 @@ import { criticTrainSpec } from "./critic_spec.ts";
 import { klController } from "./kl_control.ts";
 import { buildLogprobGraph } from "./logprob_graph.ts";
 import type { KlLossType } from "./loss_kl.ts";
-import { ensureSmokeModel, initCritic, loadPolicy, type PolicyModel } from "./models.ts";
+import {
+  type CriticInit,
+  ensureSmokeModel,
+  initCritic,
+  loadPolicy,
+  type PolicyModel,
+} from "./models.ts";
 import { loadPrompts, promptsOfStep, stepsPerEpoch } from "./prompts.ts";
 import { type TokenizedPrompt, tokenizePrompts } from "./rollout_phase.ts";
 import { RunDir } from "./run_dir.ts";
@@ -108,14 +114,38 @@ function shapesOf(config: ModelTrainState["config"]): Map<string, number[]> {
   return new Map(parameterSpecs(config).map((s) => [s.name, s.shape]));
 }
 
+/** A run set up by {@link setupRun}: what {@link trainStep} needs, the data, the state. */
+export interface RunSetup {
+  run: RunDir;
+  /** Models, sessions, sampler, reward: the argument of {@link trainStep}. */
+  ctx: StepContext;
+  policy: PolicyModel;
+  critic0: CriticInit | null;
+  prompts: TokenizedPrompt[];
+  valPrompts: TokenizedPrompt[];
+  totalSteps: number;
+  /** The checkpoint step the state was loaded from, or null. */
+  resumeFrom: number | null;
+  /** {@link configHash} of the config. */
+  hash: string;
+  /** Releases the reward, the sampler and the sessions. */
+  close(): Promise<void>;
+}
+
 /**
- * Trains a policy with the config; resumes the run in `out` when it has a checkpoint.
+ * Sets up a run without stepping it: the run directory (config, plan), the policy and critic,
+ * the train-step artifacts (cached in `OUT/artifacts`), the trainer and forward sessions, the
+ * sampler, the reward, the prompts, and the checkpointed state when resuming. {@link train}
+ * runs its steps on it; `deno task bench rl` times {@link trainStep} on it.
  *
  * @param cfg the resolved config
- * @param options run directory, log, plan text, step limit
- * @returns the last step, the total, where it resumed from, the last metrics
+ * @param options run directory, log, plan text
+ * @returns the step context and the run's data; call `close()` when done
  */
-export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<TrainResult> {
+export async function setupRun(
+  cfg: TrainerConfig,
+  options: Omit<TrainOptions, "maxSteps">,
+): Promise<RunSetup> {
   const log = options.log ?? ((l: string) => console.error(l));
   const run = new RunDir(options.out);
   await run.create();
@@ -248,22 +278,61 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
     },
   );
   let reward: Reward | null = null;
+  const close = async () => {
+    await reward?.close();
+    await generator.close();
+    await actor.release();
+    await critic?.release();
+    await logprobSession.release();
+    await valueSession?.release();
+  };
   try {
     reward = await rewardFromConfig(cfg, { session });
-    const ctx: StepContext = {
-      cfg,
-      generator,
-      reward,
-      estimator,
-      actor,
-      critic,
-      logprobSession,
-      valueSession,
-      refWeights: needRef ? weightFeeds(policy.config, asParams(policy)) : null,
-      klController: kl,
-      padId: policy.padId,
-      totalSteps,
-    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const ctx: StepContext = {
+    cfg,
+    generator,
+    reward,
+    estimator,
+    actor,
+    critic,
+    logprobSession,
+    valueSession,
+    refWeights: needRef ? weightFeeds(policy.config, asParams(policy)) : null,
+    klController: kl,
+    padId: policy.padId,
+    totalSteps,
+  };
+  return {
+    run,
+    ctx,
+    policy,
+    critic0,
+    prompts,
+    valPrompts,
+    totalSteps,
+    resumeFrom,
+    hash,
+    close,
+  };
+}
+
+/**
+ * Trains a policy with the config; resumes the run in `out` when it has a checkpoint.
+ *
+ * @param cfg the resolved config
+ * @param options run directory, log, plan text, step limit
+ * @returns the last step, the total, where it resumed from, the last metrics
+ */
+export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<TrainResult> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const setup = await setupRun(cfg, { ...options, log });
+  const { run, ctx, policy, critic0, prompts, valPrompts, totalSteps, resumeFrom, hash } = setup;
+  const { actor, critic, klController: kl } = ctx;
+  try {
     const order = {
       batchSize: cfg.data.train_batch_size,
       shuffle: cfg.data.shuffle,
@@ -321,12 +390,7 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
     }
     return { step: last, totalSteps, resumedFrom: resumeFrom, lastMetrics };
   } finally {
-    await reward?.close();
-    await generator.close();
-    await actor.release();
-    await critic?.release();
-    await logprobSession.release();
-    await valueSession?.release();
+    await setup.close();
   }
 }
 
