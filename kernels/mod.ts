@@ -11,4 +11,4 @@ export * from "./swiglu.ts";
 export * from "./attention.ts";
 export * from "./token_logprob.ts";
 export * from "./entropy.ts";
-export * from "./adamw.ts";
+export * from "../lib/graph/adamw.ts";

@@ -13,12 +13,9 @@
 
 import { join } from "node:path";
 import { defineModelConfig, type ModelConfig } from "../lib/model/config.ts";
-import { readModelConfig, toHfConfigJson } from "../lib/model/config_io.ts";
 import { downloadModel } from "../lib/model/hub.ts";
-import { createTinyModel } from "../lib/model/tiny.ts";
-import { BYTE_LEVEL_VOCAB_SIZE, writeByteLevelTokenizer } from "../lib/tokenizer/mod.ts";
-import { replaceDirAtomic } from "../lib/util/atomic.ts";
-import { pathExists } from "../lib/util/fs.ts";
+import { ensureTinyModel } from "../lib/model/tiny_dir.ts";
+import { BYTE_LEVEL_VOCAB_SIZE } from "../lib/tokenizer/mod.ts";
 
 /** Profile names. */
 export const PROFILES = ["toy", "qwen3-0.6b", "paper"] as const;
@@ -79,45 +76,6 @@ export function toyRewardConfig(): ModelConfig {
 
 /** Seeds of the toy models (fixed: the same run directory content on every machine). */
 export const TOY_SEEDS = { policy: 1, rewardModel: 2 } as const;
-
-/**
- * Writes a tiny random model with the byte-level tokenizer into `dir`, or reuses the one there
- * when its config is the same.
- *
- * @param dir the model directory
- * @param config the config
- * @param seed the init seed
- * @param log progress lines
- * @returns whether it was created (false: reused)
- * @throws when `dir` holds a different model
- */
-export async function ensureTinyModel(
-  dir: string,
-  config: ModelConfig,
-  seed: number,
-  log: (line: string) => void,
-): Promise<boolean> {
-  const marker = join(dir, "tokenizer.json");
-  if (await pathExists(join(dir, "config.json")) && await pathExists(marker)) {
-    const have = toHfConfigJson(await readModelConfig(dir));
-    const want = toHfConfigJson(config);
-    if (JSON.stringify(have) !== JSON.stringify(want)) {
-      throw new Error(
-        `${dir} holds a different model than this profile makes; remove it or pass another --out`,
-      );
-    }
-    log(`reusing ${dir}`);
-    return false;
-  }
-  await replaceDirAtomic(dir, async (tmp) => {
-    // Norm weights and a wider init than HF's 0.02 make the random model's outputs depend on
-    // the input, so scores and samples differ between prompts.
-    await createTinyModel(tmp, config, { seed, std: 0.1, normStd: 0.1 });
-    await writeByteLevelTokenizer(tmp);
-  });
-  log(`created ${dir} (${config.architecture}, seed ${seed})`);
-  return true;
-}
 
 const toy: Profile = {
   name: "toy",

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { adamw, type AdamWConfig, DEFAULT_ADAMW } from "../../kernels/adamw.ts";
+import { adamw, type AdamWConfig, DEFAULT_ADAMW } from "./adamw.ts";
 import { grad } from "./autodiff.ts";
 import type { DType } from "./dtype.ts";
 import { Graph, GraphError, type Value } from "./ir.ts";

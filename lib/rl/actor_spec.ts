@@ -26,7 +26,7 @@
  * @module
  */
 
-import type { AdamWConfig } from "../../kernels/adamw.ts";
+import type { AdamWConfig } from "../graph/adamw.ts";
 import { type Graph, op, type TrainStepSpec, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { declareSequenceInputs, type ModelDType, policyLogprobs } from "../model/heads.ts";

