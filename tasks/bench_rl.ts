@@ -11,7 +11,7 @@
  *
  * Per config: tokens/s of the whole step (prompt + response tokens over the step's wall time),
  * the trainer's `timing_s/*` phases, the setup (artifacts, sessions, sampler) and the warm-up
- * step separately, GFLOP/s of the update phases against onnxruntime's fp32 MatMul peak
+ * step separately (its phases too: the train-step sessions are built in its update phases), GFLOP/s of the update phases against onnxruntime's fp32 MatMul peak
  * (`measureGemmPeak`) measured just before and just after each step (the larger of the two:
  * other processes' load lowers a peak, so that is the stricter reference), peak RSS (the process's VmHWM as the trainer
  * reports it; S runs before M so each figure is its own), and the share of the step spent
@@ -78,6 +78,17 @@ const PHASES = [
   "update_weights",
 ] as const;
 
+/** Seconds per phase; `untimed` = the step minus its phases. */
+type Phases = Record<(typeof PHASES)[number] | "untimed", number>;
+
+/** A step's phases from its metrics, rounded by `r` to 0.1 ms. */
+function phasesOf(m: Record<string, number>, r: (x: number, d: number) => number): Phases {
+  const p = Object.fromEntries(PHASES.map((k) => [k, m[`timing_s/${k}`] ?? 0])) as Phases;
+  p.untimed = m["timing_s/step"] - PHASES.reduce((n, k) => n + p[k], 0);
+  for (const k of Object.keys(p) as (keyof Phases)[]) p[k] = r(p[k], 4);
+  return p;
+}
+
 /** The metrics key the bench adds to each step's metrics: its MatMul peak, GFLOP/s. */
 const PEAK = "bench/peak_gflops";
 
@@ -93,11 +104,15 @@ export interface RlBenchRecord {
   tokens_per_s: number;
   step_s: number;
   /** Median seconds per phase (`timing_s/<phase>`); `untimed` = step minus the phases. */
-  phases_s: Record<(typeof PHASES)[number] | "untimed", number>;
+  phases_s: Phases;
   /** `setupRun`: train-step artifacts, forward and sampler sessions, models, reward. */
   setup_s: number;
   /** The warm-up step (creates the actor's and critic's train-step sessions). */
   first_step_s: number;
+  /** Its phases: the session builds land in update_critic and update_actor. */
+  first_step_phases_s: Phases;
+  /** Each measured step's seconds. */
+  steps_s: number[];
   update_gflops: number;
   actor_ratio_to_peak: number;
   critic_ratio_to_peak: number;
@@ -182,11 +197,10 @@ async function benchOne(
     const setup = await setupRun(cfg, { out: join(tmp, "run"), log: () => {} });
     const setupS = (performance.now() - t0) / 1000;
     const metrics: Record<string, number>[] = [];
-    let firstStepS: number;
+    let first: Record<string, number>;
     try {
-      const t1 = performance.now();
-      await trainStep(setup.ctx, benchPrompts(setup.prompts, config.vocabSize, 1), 1, 0);
-      firstStepS = (performance.now() - t1) / 1000;
+      const prompts = benchPrompts(setup.prompts, config.vocabSize, 1);
+      first = (await trainStep(setup.ctx, prompts, 1, 0)).metrics;
       let before = await peak();
       for (let step = 2; step <= o.runs + 1; step++) {
         const prompts = benchPrompts(setup.prompts, config.vocabSize, step);
@@ -201,7 +215,7 @@ async function benchOne(
     return record(name, o, {
       metrics,
       setupS,
-      firstStepS,
+      first,
       actor: forwardFlops(config, SHAPE.sequences, SHAPE.prompt + SHAPE.response),
       critic: forwardFlops(
         valueModelConfig(config),
@@ -220,7 +234,7 @@ function record(
   m: {
     metrics: Record<string, number>[];
     setupS: number;
-    firstStepS: number;
+    first: Record<string, number>;
     actor: number;
     critic: number;
   },
@@ -230,14 +244,11 @@ function record(
   // Phase medians are taken per phase; shares and ratios per step, then the median.
   const perStep = (f: (x: Record<string, number>) => number) => median(m.metrics.map(f));
   const t = (x: Record<string, number>, p: string) => x[`timing_s/${p}`] ?? 0;
-  const phases = Object.fromEntries(PHASES.map((p) => [p, r(med(`timing_s/${p}`), 4)])) as Record<
-    (typeof PHASES)[number] | "untimed",
-    number
-  >;
-  phases.untimed = r(
-    perStep((x) => x["timing_s/step"] - PHASES.reduce((n, p) => n + t(x, p), 0)),
-    4,
-  );
+  const phases = Object.fromEntries(
+    [...PHASES, "untimed" as const].map((
+      p,
+    ) => [p, median(m.metrics.map((x) => phasesOf(x, r)[p]))]),
+  ) as Phases;
   const updateFlops = 3 * (m.actor + m.critic);
   const gf = (x: Record<string, number>) => 1e9 * x[PEAK];
   const peaks = m.metrics.map((x) => x[PEAK]);
@@ -251,7 +262,9 @@ function record(
     step_s: r(med("timing_s/step")),
     phases_s: phases,
     setup_s: r(m.setupS, 2),
-    first_step_s: r(m.firstStepS, 2),
+    first_step_s: r(m.first["timing_s/step"], 2),
+    first_step_phases_s: phasesOf(m.first, r),
+    steps_s: m.metrics.map((x) => r(x["timing_s/step"], 2)),
     update_gflops: r(
       perStep((x) => updateFlops / (t(x, "update_actor") + t(x, "update_critic"))) / 1e9,
       1,
@@ -305,6 +318,9 @@ function printTable(records: RlBenchRecord[]): void {
     ["RSS MB", (r) => r.peak_rss_mb],
     ["setup s", (r) => r.setup_s],
     ["1st step s", (r) => r.first_step_s],
+    ["1st upd_critic", (r) => r.first_step_phases_s.update_critic],
+    ["1st upd_actor", (r) => r.first_step_phases_s.update_actor],
+    ["steps s", (r) => r.steps_s.join(" ")],
   ];
   const w = Math.max(...cols.map(([h]) => h.length)) + 2;
   for (const [h, f] of cols) {
