@@ -11,11 +11,12 @@
  *
  * Per config: tokens/s of the whole step (prompt + response tokens over the step's wall time),
  * the trainer's `timing_s/*` phases, the setup (artifacts, sessions, sampler) and the warm-up
- * step separately (its phases too: the train-step sessions are built in its update phases), GFLOP/s of the update phases against onnxruntime's fp32 MatMul peak
- * (`measureGemmPeak`) measured just before and just after each step (the larger of the two:
- * other processes' load lowers a peak, so that is the stricter reference), peak RSS (the process's VmHWM as the trainer
- * reports it; S runs before M so each figure is its own), and the share of the step spent
- * outside generation and the updates.
+ * step separately (its phases too: the train-step sessions are built in its update phases),
+ * GFLOP/s of the update phases against onnxruntime's fp32 MatMul peak (`measureGemmPeak`)
+ * measured just before and just after each step (the larger of the two: other processes' load
+ * lowers a peak, so that is the stricter reference), peak RSS (the process's VmHWM as the
+ * trainer reports it; S runs before M so each figure is its own), and the share of the step
+ * spent outside generation and the updates.
  *
  * FLOPs of an update (forward + backward = 3 x forward), over all B x T tokens the graph
  * computes: `3 x (2 x P x B x T + 4 x L x H x D x T^2 x B)`, where P = the matmul weights
