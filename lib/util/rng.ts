@@ -212,13 +212,22 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-const FNV_OFFSET = 0xcbf29ce484222325n, FNV_PRIME = 0x100000001b3n, MASK_64 = (1n << 64n) - 1n;
+const MASK_53 = (1n << 53n) - 1n;
+
+/** FNV-1a (64-bit) of a string's UTF-8 bytes. */
+function fnv1a64(text: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h;
+}
 
 /**
  * The seed of one sample, derived from a base seed and the keys that name the sample (a
- * sample index; a task id and a sample index; a step and a row ...): FNV-1a (64-bit) over
- * their text joined with NULs, cut to 53 bits. Different keys give unrelated {@link Rng}
- * streams; the same keys always give the same seed.
+ * sample index; a task id and a sample index; a step and a row ...): each key (a string
+ * through FNV-1a) is mixed in as `h * 0x100000001b3 + key * 0x9e3779b97f4a7c15`, kept to 53
+ * bits. Different keys give unrelated {@link Rng} streams; the same keys the same seed.
  *
  * @param seed the base seed (a run's or a request's)
  * @param keys what names the sample within it, outermost first
@@ -234,9 +243,10 @@ const FNV_OFFSET = 0xcbf29ce484222325n, FNV_PRIME = 0x100000001b3n, MASK_64 = (1
  * ```
  */
 export function sampleSeed(seed: number, ...keys: (number | string)[]): number {
-  let h = FNV_OFFSET;
-  for (const byte of new TextEncoder().encode([seed, ...keys].join("\u0000"))) {
-    h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK_64;
+  let h = BigInt(seed);
+  for (const key of keys) {
+    const k = typeof key === "number" ? BigInt(key) : fnv1a64(key);
+    h = (h * 0x100000001b3n + k * 0x9e3779b97f4a7c15n) & MASK_53;
   }
-  return Number(h >> 11n);
+  return Number(h & MASK_53);
 }
