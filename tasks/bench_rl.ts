@@ -14,9 +14,9 @@
  * step separately (its phases too: the train-step sessions are built in its update phases),
  * GFLOP/s of the update phases against onnxruntime's fp32 MatMul peak (`measureGemmPeak`)
  * measured just before and just after each step (the larger of the two: other processes' load
- * lowers a peak, so that is the stricter reference), peak RSS (the process's VmHWM as the
- * trainer reports it; S runs before M so each figure is its own), and the share of the step
- * spent outside generation and the updates.
+ * lowers a peak, so that is the stricter reference), peak RSS (VmHWM from setup to the last
+ * step), the share of the step spent outside generation and the updates, and the process CPU
+ * seconds per step (near threads x wall when nothing else competes for the cores).
  *
  * FLOPs of an update (forward + backward = 3 x forward), over all B x T tokens the graph
  * computes: `3 x (2 x P x B x T + 4 x L x H x D x T^2 x B)`, where P = the matmul weights
@@ -47,6 +47,7 @@ import type { TokenizedPrompt } from "../lib/rl/rollout_phase.ts";
 import { setupRun } from "../lib/rl/train.ts";
 import { trainStep } from "../lib/rl/trainer.ts";
 import { BYTE_LEVEL_VOCAB_SIZE, writeByteLevelTokenizer } from "../lib/tokenizer/mod.ts";
+import { cpuSeconds, RssPeak } from "../lib/util/proc.ts";
 
 const spec = {
   command: "deno task bench rl",
@@ -92,6 +93,8 @@ function phasesOf(m: Record<string, number>, r: (x: number, d: number) => number
 
 /** The metrics key the bench adds to each step's metrics: its MatMul peak, GFLOP/s. */
 const PEAK = "bench/peak_gflops";
+/** ... and its process CPU seconds. */
+const CPU = "bench/cpu_s";
 
 /** One measurement, as printed on its JSON line. */
 export interface RlBenchRecord {
@@ -130,6 +133,8 @@ export interface RlBenchRecord {
   /** Share of the step outside gen, update_critic, update_actor (adds the forward passes). */
   non_gen_update_share: number;
   peak_rss_mb: number;
+  /** Median process CPU seconds per step (all threads, spinning included). */
+  cpu_s: number;
 }
 
 /** Forward FLOPs of a model over `rows` x `seq` tokens (see the module doc). */
@@ -194,6 +199,8 @@ async function benchOne(
     await writeByteLevelTokenizer(modelDir);
     const cfg = benchTrainerConfig(modelDir, o.threads, o.runs + 1);
     const peak = () => measureGemmPeak({ threads: o.threads, runs: 3 });
+    const rss = new RssPeak();
+    rss.reset();
     const t0 = performance.now();
     const setup = await setupRun(cfg, { out: join(tmp, "run"), log: () => {} });
     const setupS = (performance.now() - t0) / 1000;
@@ -205,16 +212,21 @@ async function benchOne(
       let before = await peak();
       for (let step = 2; step <= o.runs + 1; step++) {
         const prompts = benchPrompts(setup.prompts, config.vocabSize, step);
+        const c0 = cpuSeconds();
         const m = (await trainStep(setup.ctx, prompts, step, 0)).metrics;
+        const cpu = cpuSeconds() - c0;
+        rss.sample();
         const after = await peak();
-        metrics.push({ ...m, [PEAK]: Math.max(before, after) });
+        metrics.push({ ...m, [PEAK]: Math.max(before, after), [CPU]: cpu });
         before = after;
       }
     } finally {
       await setup.close();
     }
+    const peakRssMb = rss.peakMb();
     return record(name, o, {
       metrics,
+      peakRssMb,
       setupS,
       first,
       actor: forwardFlops(config, SHAPE.sequences, SHAPE.prompt + SHAPE.response),
@@ -236,6 +248,7 @@ function record(
     metrics: Record<string, number>[];
     setupS: number;
     first: Record<string, number>;
+    peakRssMb: number;
     actor: number;
     critic: number;
   },
@@ -292,10 +305,8 @@ function record(
         x["timing_s/step"]
       ),
     ),
-    peak_rss_mb: Math.round(
-      Math.max(...m.metrics.map((x) => x["perf/max_memory_allocated_gb"])) *
-        1024,
-    ),
+    peak_rss_mb: m.peakRssMb,
+    cpu_s: r(med(CPU), 2),
   };
 }
 
@@ -317,15 +328,16 @@ function printTable(records: RlBenchRecord[]): void {
     ["overhead", (r) => r.overhead_share],
     ["not gen/upd", (r) => r.non_gen_update_share],
     ["RSS MB", (r) => r.peak_rss_mb],
+    ["cpu s", (r) => r.cpu_s],
     ["setup s", (r) => r.setup_s],
     ["1st step s", (r) => r.first_step_s],
     ["1st upd_critic", (r) => r.first_step_phases_s.update_critic],
     ["1st upd_actor", (r) => r.first_step_phases_s.update_actor],
-    ["steps s", (r) => r.steps_s.join(" ")],
+    ["steps s", (r) => r.steps_s.join(",")],
   ];
   const w = Math.max(...cols.map(([h]) => h.length)) + 2;
   for (const [h, f] of cols) {
-    console.log(h.padEnd(w) + records.map((r) => String(f(r)).padStart(12)).join(""));
+    console.log(h.padEnd(w) + records.map((r) => " " + String(f(r)).padStart(12)).join(""));
   }
 }
 
@@ -351,10 +363,7 @@ export async function benchRl(args: string[] = []): Promise<RlBenchRecord[]> {
       `${o.runs} steps after a warm-up; load average ${load()}`,
   );
   const records: RlBenchRecord[] = [];
-  // S before M: peak RSS is the process's high-water mark, so the smaller config goes first.
-  for (const name of ["S", "M"] as const) {
-    if (configs.includes(name)) records.push(await benchOne(name, o));
-  }
+  for (const name of configs as ("S" | "M")[]) records.push(await benchOne(name, o));
   printTable(records);
   console.log(`load average at the end: ${load()}`);
   for (const r of records) console.log(JSON.stringify(r));
