@@ -77,6 +77,13 @@ export interface StepOutput {
   layout: ResponseLayout;
 }
 
+/** Count of NaN/Inf entries of an array. */
+function nonFinite(x: Float32Array): number {
+  let n = 0;
+  for (const v of x) if (!Number.isFinite(v)) n++;
+  return n;
+}
+
 /** Wall time of named phases, reported as `timing_s/<name>`. */
 class PhaseTimer {
   readonly seconds: Record<string, number> = {};
@@ -364,6 +371,11 @@ export async function trainStep(
     "health/logprob_drift/mean": drift.mean,
     "health/logprob_drift/max": drift.max,
     "health/reward_errors": rewardErrors,
+    "health/nonfinite": nonFinite(old) + (ref ? nonFinite(ref) : 0) +
+      (values ? nonFinite(values) : 0) +
+      nonFinite(adv.advantages),
+    ...(actor ? { "perf/padding_fraction/actor": actor.paddingFraction } : {}),
+    ...(critic ? { "perf/padding_fraction/critic": critic.paddingFraction } : {}),
     "perf/total_num_tokens": tokens,
     "perf/time_per_step": seconds,
     "perf/throughput": tokens / seconds,

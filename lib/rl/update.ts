@@ -134,6 +134,8 @@ export interface UpdateResult {
   gradNorm: number;
   metrics: Record<string, number>;
   optimizerSteps: number;
+  /** Padded slots / all slots over every micro-batch fed (what token budgets save). */
+  paddingFraction: number;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function ppoUpdate(
   options: PpoUpdateOptions,
 ): Promise<UpdateResult> {
   const sums: Record<string, number> = {};
-  let loss = 0, gradNorm = 0, steps = 0;
+  let loss = 0, gradNorm = 0, steps = 0, slots = 0, real = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (let start = 0; start < rows.length; start += options.miniBatchRows) {
       const mini = range(start, Math.min(rows.length, start + options.miniBatchRows));
@@ -169,6 +171,8 @@ export async function ppoUpdate(
       const feeds = microBatches(lengths, options.micro).map((local) => {
         const idx = local.map((j) => mini[j]);
         const batch = packSequences(idx.map((i) => rows[i]), { padId: options.padId });
+        slots += batch.rows * batch.seq;
+        real += idx.reduce((n, i) => n + rows[i].promptIds.length + rows[i].responseIds.length, 0);
         return microFeeds(batch, idx, perToken, width, scales);
       });
       const res = feeds.length === 1
@@ -190,7 +194,13 @@ export async function ppoUpdate(
   }
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) metrics[k] = v / steps;
-  return { loss: loss / steps, gradNorm: gradNorm / steps, metrics, optimizerSteps: steps };
+  return {
+    loss: loss / steps,
+    gradNorm: gradNorm / steps,
+    metrics,
+    optimizerSteps: steps,
+    paddingFraction: slots === 0 ? 0 : 1 - real / slots,
+  };
 }
 
 function microFeeds(

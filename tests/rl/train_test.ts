@@ -121,11 +121,16 @@ Deno.test("a run directory holds the config, plan, verl-named metrics, samples a
         "health/logprob_drift/mean",
         "health/logprob_drift/max",
         "health/reward_length_corr",
+        "health/nonfinite",
+        "perf/padding_fraction/actor",
+        "perf/padding_fraction/critic",
       ]
     ) assert.ok(Number.isFinite(step1[k]), `${k} = ${step1[k]}`);
     // The sampler's log-probs and the trainer's recomputation agree (float32 rounding only).
     assert.ok(step1["health/logprob_drift/max"] < 1e-4, `${step1["health/logprob_drift/max"]}`);
     assert.equal(step1["actor/lr"], 1e-2);
+    assert.equal(step1["health/nonfinite"], 0);
+    assert.ok(step1["perf/padding_fraction/actor"] > 0 && step1["perf/padding_fraction/actor"] < 1);
     const samples = (await Deno.readTextFile(join(out, "samples/step-1.jsonl"))).trim().split("\n")
       .map((l) => JSON.parse(l));
     assert.equal(samples.length, 32);
