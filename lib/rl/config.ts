@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../util/hash.ts";
 import type { z } from "zod";
 import { checkConfig } from "./config_checks.ts";
 import { ConfigError } from "./config_error.ts";
@@ -237,5 +237,5 @@ export function canonicalJson(value: unknown): string {
  * @returns 64 hex digits
  */
 export function configHash(cfg: unknown): string {
-  return createHash("sha256").update(canonicalJson(cfg)).digest("hex");
+  return sha256Hex(canonicalJson(cfg));
 }

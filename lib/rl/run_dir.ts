@@ -126,7 +126,7 @@ export class RunDir {
    * Keeps the metrics of steps `<= lastStep` (1-based `training/global_step`) and drops the
    * rest, plus a torn last line: what a resume from checkpoint `lastStep` must see.
    *
-   * @param lastStep the last step to keep (0 keeps nothing)
+   * @param lastStep the last step to keep (0 keeps the step-0 validation only, -1 nothing)
    */
   async truncateMetrics(lastStep: number): Promise<void> {
     if (!await pathExists(this.metricsFile)) return;
@@ -142,6 +142,22 @@ export class RunDir {
       if (Number(row["training/global_step"]) <= lastStep) kept.push(line);
     }
     await writeTextFileAtomic(this.metricsFile, kept.map((l) => l + "\n").join(""));
+  }
+
+  /**
+   * Whether `metrics.jsonl` has a complete line for a step.
+   *
+   * @param step the 1-based step
+   * @returns true when a parsable line with that `training/global_step` exists
+   */
+  async hasMetricsFor(step: number): Promise<boolean> {
+    if (!await pathExists(this.metricsFile)) return false;
+    for (const line of (await Deno.readTextFile(this.metricsFile)).split("\n")) {
+      try {
+        if (JSON.parse(line)["training/global_step"] === step) return true;
+      } catch { /* blank or torn */ }
+    }
+    return false;
   }
 
   /**

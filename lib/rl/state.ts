@@ -48,6 +48,8 @@ export interface RunTrainerState {
   seeds: { data: number; sampling: number };
   /** sha256 of the resolved config that wrote it. */
   configHash: string;
+  /** The step's metrics line (restored on resume if the kill came before it was logged). */
+  metrics?: Record<string, number>;
 }
 
 /** What a checkpoint holds. */

@@ -339,7 +339,10 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
       seed: cfg.data.seed ?? 1,
     };
     const start = resumeFrom ?? 0;
-    await run.truncateMetrics(start);
+    // A fresh start drops everything a killed earlier attempt logged (its step-0 validation
+    // too); a resume keeps the lines up to its checkpoint.
+    await run.truncateMetrics(resumeFrom ?? -1);
+    if (resumeFrom !== null) await restoreCheckpointMetrics(run, resumeFrom);
     log(
       resumeFrom === null
         ? `training ${totalSteps} steps into ${run.root}`
@@ -362,6 +365,8 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
       }
       const saveNow = step === totalSteps ||
         (cfg.trainer.save_freq > 0 && step % cfg.trainer.save_freq === 0);
+      // Samples before the checkpoint: a kill in between leaves a step that is redone.
+      await run.writeSamples(step, sampleRows(out, step, cfg.kit.samples_per_step));
       if (saveNow) {
         const ts = performance.now();
         await saveRunCheckpoint(
@@ -375,6 +380,7 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
               klCoef: kl.value,
               seeds: { data: order.seed, sampling: cfg.kit.seed },
               configHash: hash,
+              metrics: { ...m },
             },
           },
           { policy: shapesOf(policy.config), critic: critic0 ? shapesOf(critic0.config) : null },
@@ -383,7 +389,6 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
         m["timing_s/save_checkpoint"] = (performance.now() - ts) / 1000;
       }
       await run.appendMetrics(m);
-      await run.writeSamples(step, sampleRows(out, step, cfg.kit.samples_per_step));
       lastMetrics = m;
       const elapsed = (performance.now() - t0) / 1000, done = step - start;
       log(progressLine(m, step, totalSteps, elapsed / done * (last - step)));
@@ -392,6 +397,17 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
   } finally {
     await setup.close();
   }
+}
+
+/**
+ * After a kill between a checkpoint and its metrics line, puts the line (kept in the
+ * checkpoint's trainer state) back into `metrics.jsonl`.
+ */
+async function restoreCheckpointMetrics(run: RunDir, step: number): Promise<void> {
+  if (await run.hasMetricsFor(step)) return;
+  const file = join(run.checkpointDir(step), "trainer_state.json");
+  const state = JSON.parse(await Deno.readTextFile(file));
+  if (state.metrics) await run.appendMetrics(state.metrics);
 }
 
 /** Runs a step; a non-finite loss writes the batch to OUT/nan/step-N/ and stops. */

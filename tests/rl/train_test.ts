@@ -160,6 +160,9 @@ Deno.test("train() resumes from the last checkpoint and refuses a different conf
     const cfg = resolveConfig({ preset: "smoke", overrides: base });
     const first = await train(cfg, { out, log: quiet, maxSteps: 3 });
     assert.equal(first.step, 3);
+    // As if killed after checkpoint step-2 was complete but before its metrics line was written.
+    const lines = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
+    await Deno.writeTextFile(join(out, "metrics.jsonl"), lines.slice(0, 2).join("\n") + "\n");
     const again = await train(cfg, { out, log: quiet });
     assert.equal(again.resumedFrom, 2);
     assert.equal(again.step, 4);
