@@ -128,7 +128,7 @@ export class RewardModel {
    * @returns the rendered text (encode it without special tokens)
    */
   render(pair: RewardPair): string {
-    return this.tokenizer.applyChatTemplate(conversation(pair));
+    return renderRewardPair(this.tokenizer, pair);
   }
 
   /**
@@ -139,22 +139,7 @@ export class RewardModel {
    * @returns ids and whether they were truncated
    */
   encode(pair: RewardPair): { ids: number[]; truncated: boolean } {
-    const text = this.render(pair);
-    const ids = this.tokenizer.encode(text, { addSpecialTokens: false });
-    const max = this.options.maxLength;
-    if (ids.length <= max) return { ids, truncated: false };
-    // Split the rendered text around the response; templates may strip leading newlines.
-    let at = text.lastIndexOf(pair.response);
-    let resp = pair.response;
-    if (at < 0) {
-      resp = pair.response.replace(/^\n+/, "").trimEnd();
-      at = resp === "" ? -1 : text.lastIndexOf(resp);
-    }
-    const enc = (s: string) => this.tokenizer.encode(s, { addSpecialTokens: false });
-    const suffix = at < 0 ? [] : enc(text.slice(at + resp.length));
-    const head = at < 0 ? ids : enc(text.slice(0, at + resp.length));
-    const room = Math.max(1, max - suffix.length);
-    return { ids: [...head.slice(0, room), ...suffix].slice(0, max), truncated: true };
+    return encodeRewardPair(this.tokenizer, pair, this.options.maxLength);
   }
 
   /**
@@ -225,6 +210,52 @@ export class RewardModel {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The conversation of a pair as a reward model's chat template renders it (`[user: prompt,
+ * assistant: response]`, or the given messages then the response). Reward-model training
+ * renders pairs with this too, so a trained model scores what it was trained on.
+ *
+ * @param tokenizer the reward model's tokenizer (with a chat template)
+ * @param pair prompt and response
+ * @returns the rendered text (encode it without special tokens)
+ */
+export function renderRewardPair(tokenizer: Tokenizer, pair: RewardPair): string {
+  return tokenizer.applyChatTemplate(conversation(pair));
+}
+
+/**
+ * Token ids of a pair as {@link RewardModel.score} reads them: rendered with
+ * {@link renderRewardPair}, encoded without special tokens, and when longer than `maxLength`
+ * cut inside the response with the template's closing tokens kept.
+ *
+ * @param tokenizer the reward model's tokenizer
+ * @param pair prompt and response
+ * @param maxLength the longest sequence kept
+ * @returns ids and whether they were truncated
+ */
+export function encodeRewardPair(
+  tokenizer: Tokenizer,
+  pair: RewardPair,
+  maxLength: number,
+): { ids: number[]; truncated: boolean } {
+  const text = renderRewardPair(tokenizer, pair);
+  const ids = tokenizer.encode(text, { addSpecialTokens: false });
+  const max = maxLength;
+  if (ids.length <= max) return { ids, truncated: false };
+  // Split the rendered text around the response; templates may strip leading newlines.
+  let at = text.lastIndexOf(pair.response);
+  let resp = pair.response;
+  if (at < 0) {
+    resp = pair.response.replace(/^\n+/, "").trimEnd();
+    at = resp === "" ? -1 : text.lastIndexOf(resp);
+  }
+  const enc = (s: string) => tokenizer.encode(s, { addSpecialTokens: false });
+  const suffix = at < 0 ? [] : enc(text.slice(at + resp.length));
+  const head = at < 0 ? ids : enc(text.slice(0, at + resp.length));
+  const room = Math.max(1, max - suffix.length);
+  return { ids: [...head.slice(0, room), ...suffix].slice(0, max), truncated: true };
 }
 
 function conversation(pair: RewardPair): ChatMessage[] {
