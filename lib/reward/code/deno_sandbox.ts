@@ -20,15 +20,17 @@
  * Around it: a fresh work dir (cwd) removed afterwards; a cleared environment with
  * `DENO_DIR` under a regular file, so the Cache API and `localStorage` (which Deno writes
  * without permission) cannot write to disk; a new session (`detached`: setsid), killed as a
- * process group; a wall-clock limit; an output cap (past it the group is killed); and, on
- * Linux, a resident-memory watchdog (V8's heap limit does not cover ArrayBuffers or wasm
- * memory, so RSS above the heap limit plus {@link RSS_SLACK_MB} kills it as `memory`).
+ * process group; a wall-clock limit; an output cap (past it the group is killed); a CPU-time
+ * limit of the wall-clock limit + 1 s through `prlimit` where present (a backstop should
+ * the harness die without killing it: `cpu time limit`); and, on Linux, a resident-memory
+ * watchdog (V8's heap limit does not cover ArrayBuffers or wasm memory, so RSS above the
+ * heap limit plus {@link RSS_SLACK_MB}, polled every 50 ms, kills it as `memory`).
  *
  * @module
  */
 
 import { DEFAULT_LIMITS } from "./sandbox_argv.ts";
-import { sandboxTempRoot } from "./sandbox_env.ts";
+import { sandboxEnv, sandboxTempRoot } from "./sandbox_env.ts";
 import { sandboxSlots } from "./pool.ts";
 import { classifyEnding, type ProgramVerdict, type SandboxStatus } from "./verdict.ts";
 import { readCapped, rssBytes } from "./_deno_sandbox_io.ts";
@@ -128,8 +130,17 @@ export async function runDenoProgram(
     const workDir = await Deno.makeTempDir({ dir: sandboxTempRoot(), prefix: "grlo-deno-" });
     const blocker = `${workDir}/no-deno-dir`; // a regular file: nothing can be made under it
     await Deno.writeTextFile(blocker, "");
-    const child = new Deno.Command(Deno.execPath(), {
-      args: denoSandboxArgs(heapMb),
+    // prlimit (util-linux, when present) execs deno in place (same pid) with a CPU-time
+    // limit: a backstop that ends a busy loop even if the harness dies without killing it.
+    const cpu = Math.ceil(timeoutMs / 1000) + 1;
+    const prlimit = sandboxEnv().prlimit;
+    const argv = [
+      ...(prlimit ? [prlimit, `--cpu=${cpu}:${cpu + 1}`, "--core=0", "--"] : []),
+      Deno.execPath(),
+      ...denoSandboxArgs(heapMb),
+    ];
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
       cwd: workDir,
       clearEnv: true,
       env: {
