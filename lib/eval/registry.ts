@@ -19,6 +19,9 @@ import { arenaHard } from "./suites/arena_hard.ts";
 import { humanevalSuite } from "./suites/humaneval.ts";
 import { humanevalTsSuite } from "./suites/humaneval_ts.ts";
 import { mbppplusSuite } from "./suites/mbppplus.ts";
+import { toyMath } from "./suites/toy_math.ts";
+import { toyCode } from "./suites/toy_code.ts";
+import { toyChat } from "./suites/toy_chat.ts";
 
 const suites = new Map<string, Suite>();
 
@@ -70,3 +73,7 @@ registerSuite(arenaHard);
 registerSuite(humanevalSuite);
 registerSuite(humanevalTsSuite);
 registerSuite(mbppplusSuite);
+// The toy world's suites (data generated, nothing to download; data/toy/).
+registerSuite(toyMath);
+registerSuite(toyCode);
+registerSuite(toyChat);
