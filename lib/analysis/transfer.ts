@@ -11,12 +11,7 @@ import * as aq from "arquero";
 import { join } from "node:path";
 import { readSummary } from "../eval/run.ts";
 import { transferRows } from "../eval/summary.ts";
-
-/** A Plotly figure spec (`data` traces and `layout`), as plotly.js and Jupyter take it. */
-export interface PlotlyFigure {
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-}
+import type { PlotlyFigure } from "./plotly.ts";
 
 /**
  * Reads the `summary.json` of each evaluation directory into one table with columns
@@ -65,34 +60,5 @@ export function transferFigure(
       yaxis: { title: { text: "score (%)" }, range: [0, 100] },
       xaxis: { title: { text: "suite" } },
     },
-  };
-}
-
-/** The symbol under which the Deno Jupyter kernel looks for a value's MIME bundle. */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
-
-/** A value a Deno Jupyter cell renders through its MIME bundle. */
-export interface Displayable {
-  [JUPYTER_DISPLAY]: () => Record<string, unknown>;
-}
-
-/** Wraps a figure so a Deno Jupyter cell renders it interactively (Plotly MIME bundle). */
-export function displayFigure(figure: PlotlyFigure): Displayable {
-  return {
-    [JUPYTER_DISPLAY]: () => ({
-      "application/vnd.plotly.v1+json": figure,
-      "text/plain": `Plotly figure: ${(figure.layout.title as { text?: string })?.text ?? ""}`,
-    }),
-  };
-}
-
-/** Wraps an arquero table so a Deno Jupyter cell renders it as HTML. */
-export function displayTable(table: aq.ColumnTable): Displayable {
-  const pct = (v: unknown) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : String(v));
-  return {
-    [JUPYTER_DISPLAY]: () => ({
-      "text/html": table.toHTML({ format: { value: pct } }),
-      "text/plain": table.toMarkdown({ format: { value: pct } }),
-    }),
   };
 }
