@@ -202,8 +202,8 @@ export function efficiencyFrontier(
           name: `paper (arXiv ${p.source.arxiv}): ${pt.label}`,
           x: [x],
           y: [pt.average],
-          text: [`paper: ${pt.label}`],
-          textposition: "bottom center",
+          text: [`paper: ${pt.label} `],
+          textposition: "middle left",
           marker: {
             symbol: "diamond-open",
             size: 13,

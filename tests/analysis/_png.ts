@@ -26,7 +26,7 @@ export async function decodePng(bytes: Uint8Array): Promise<Image> {
   if (!sig.every((b, i) => bytes[i] === b)) throw new Error("not a PNG");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let width = 0, height = 0, colorType = 0;
-  const idat: Uint8Array[] = [];
+  const idat: Uint8Array<ArrayBuffer>[] = [];
   for (let p = 8; p < bytes.length;) {
     const len = view.getUint32(p);
     const type = String.fromCharCode(...bytes.subarray(p + 4, p + 8));
@@ -37,7 +37,7 @@ export async function decodePng(bytes: Uint8Array): Promise<Image> {
       colorType = bytes[p + 17];
       if (bytes[p + 16] !== 8 || bytes[p + 20] !== 0) throw new Error("only 8-bit, non-interlaced");
     }
-    if (type === "IDAT") idat.push(data);
+    if (type === "IDAT") idat.push(data.slice());
     p += 12 + len;
   }
   const ch = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
