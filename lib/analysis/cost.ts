@@ -132,9 +132,9 @@ export function costTable(metrics: aq.ColumnTable, options: CostOptions): aq.Col
  *   { method: "grlo", prompts: 5000, tokens_generated: 1, device_hours: 22.7 },
  *   { method: "rlvr", prompts: 230000, tokens_generated: 2, device_hours: 1543.6 },
  * ]);
- * const r = costRatios(c, { method: "grlo", baseline: "rlvr" }).objects()[0];
+ * const r = costRatios(c, { method: "grlo", baseline: "rlvr" }).objects()[0] as Record<string, number>;
  * assert.equal(r.data_ratio, 46);
- * assert.ok(Math.abs((r.compute_ratio as number) - 68) < 1e-9);
+ * assert.ok(Math.abs(r.compute_ratio - 68) < 1e-9);
  * ```
  */
 export function costRatios(

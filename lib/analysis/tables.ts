@@ -105,8 +105,9 @@ export function scoreTable(
  *   { run: "r", stage: "base", method: "base", suite: "b", domain: "math", value: 0.4 },
  *   { run: "r", stage: "base", method: "base", suite: "c", domain: "code", value: 0.9 },
  * ]);
- * const all = domainAverages(s).objects().find((r) => r.domain === "all");
- * assert.ok(Math.abs((all?.value as number) - 0.6) < 1e-12); // (0.3 + 0.9) / 2
+ * const rows = domainAverages(s).objects() as { domain: string; value: number }[];
+ * const all = rows.find((r) => r.domain === "all");
+ * assert.ok(Math.abs(all!.value - 0.6) < 1e-12); // (0.3 + 0.9) / 2
  * ```
  */
 export function domainAverages(scores: aq.ColumnTable): aq.ColumnTable {
