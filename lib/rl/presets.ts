@@ -141,7 +141,81 @@ const SMOKE: Preset = {
   },
 };
 
-const PRESETS: readonly Preset[] = [GRLO_PAPER, SMOKE];
+/**
+ * GRLO in miniature on the toy world (`deno task reproduce`): PPO + GAE with a critic from the
+ * policy, the toy reward model through style_mix, no KL — the paper's recipe at toy scale. The
+ * pipeline sets the model, reward-model and data paths.
+ */
+const TOY_GRLO: Preset = {
+  name: "toy-grlo",
+  summary: "GRLO on the toy world: PPO+GAE, critic, toy RM via style_mix, open-ended prompts",
+  requires: ["data.train_files", "actor_rollout_ref.model.path", "reward_model.model.path"],
+  delta: {
+    algorithm: { adv_estimator: "gae", use_kl_in_reward: false }, // as train.sh
+    data: {
+      train_batch_size: 16, // 16 prompts x 4 samples: a 2-core step of a few seconds
+      max_prompt_length: 256, // toy prompts under the chat template stay well below
+      max_response_length: 96, // room to answer and stop; the base model rambles past it
+      filter_overlong_prompts: true, // as train.sh
+    },
+    actor_rollout_ref: {
+      actor: {
+        optim: { lr: 1e-4 }, // a pre-trained toy model: far above the paper's 1e-6 for 4B
+        ppo_mini_batch_size: 8, // 2 optimizer steps per rollout batch
+        ppo_micro_batch_size_per_gpu: 32, // one micro-batch per mini-batch
+        use_kl_loss: false, // as train.sh
+      },
+      rollout: { n: 4, log_prob_micro_batch_size_per_gpu: 32 },
+    },
+    critic: {
+      optim: { lr: 1e-3 }, // the value head starts at zero
+      ppo_micro_batch_size_per_gpu: 32,
+    },
+    reward_model: { enable: true, reward_manager: "style_mix" }, // as train.sh
+    trainer: {
+      total_training_steps: 40, // the full toy run; --quick passes fewer
+      save_freq: 10,
+      test_freq: 10,
+      logger: ["console"],
+      n_gpus_per_node: 1,
+      project_name: "grlo-kit",
+      experiment_name: "toy-grlo",
+    },
+    kit: { val_prompts: 16 },
+  },
+};
+
+/** The in-domain RLVR baseline on the toy world: GRPO on toy-math problems with the verifier. */
+const TOY_RLVR: Preset = {
+  name: "toy-rlvr",
+  summary: "RLVR baseline on the toy world: GRPO on toy-math problems, math verifier reward",
+  requires: ["data.train_files", "actor_rollout_ref.model.path"],
+  delta: {
+    algorithm: { adv_estimator: "grpo" }, // the usual RLVR recipe
+    data: {
+      train_batch_size: 16,
+      max_prompt_length: 256,
+      max_response_length: 96,
+      filter_overlong_prompts: true,
+    },
+    actor_rollout_ref: {
+      actor: { optim: { lr: 1e-4 }, ppo_mini_batch_size: 8, ppo_micro_batch_size_per_gpu: 32 },
+      rollout: { n: 4, log_prob_micro_batch_size_per_gpu: 32 },
+    },
+    reward_model: { enable: false }, // the verifier (naive manager: math by data_source)
+    trainer: {
+      total_training_steps: 40,
+      save_freq: 10,
+      test_freq: -1,
+      logger: ["console"],
+      n_gpus_per_node: 1,
+      project_name: "grlo-kit",
+      experiment_name: "toy-rlvr",
+    },
+  },
+};
+
+const PRESETS: readonly Preset[] = [GRLO_PAPER, SMOKE, TOY_GRLO, TOY_RLVR];
 
 /**
  * The presets' names and summaries.
