@@ -28,6 +28,12 @@ import { runStage, stageKey } from "./stage.ts";
 /** The evaluation suites of the toy world, in transfer-table order. */
 export const TOY_SUITES = ["toy-chat", "toy-math", "toy-code"] as const;
 
+/**
+ * Longest RM training pair: a good toy answer and its bad twin fit, and a rambling one cut
+ * there still rambles; 512 costs about twice as much per step.
+ */
+const RM_MAX_LENGTH = 256;
+
 /** How big a toy run is. */
 export interface ToySizes {
   corpusBytes: number;
@@ -188,7 +194,7 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
   const rm = await runStage(
     rmDir,
     "reward model",
-    stageKey({ base: base.key, steps: sizes.rmSteps }),
+    stageKey({ base: base.key, steps: sizes.rmSteps, maxLength: RM_MAX_LENGTH }),
     async () => {
       const r = await trainRewardModel({
         pairs: w("rm_pairs_train.jsonl"),
@@ -196,6 +202,7 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
         init: base.result.model,
         out: rmDir,
         steps: sizes.rmSteps,
+        maxLength: RM_MAX_LENGTH,
         seed: worldSeed,
         threads,
         log,
