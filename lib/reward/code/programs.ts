@@ -42,6 +42,9 @@ export function truncateAtStop(text: string, stops: readonly string[]): string {
   return text.slice(0, end);
 }
 
+/** A piece of code to grade: a completion of the prompt, or a whole program. */
+export type CodeSample = { completion: string } | { solution: string };
+
 /** The pieces of a HumanEval task a program is built from. */
 export interface HumanEvalParts {
   prompt: string;
@@ -58,7 +61,7 @@ export interface HumanEvalParts {
  */
 export function humanEvalProgram(
   task: HumanEvalParts,
-  code: { completion: string } | { solution: string },
+  code: CodeSample,
 ): string {
   const body = "solution" in code ? code.solution : task.prompt + code.completion;
   return body + "\n" + task.test + "\n" + `check(${task.entry_point})`;
@@ -82,7 +85,7 @@ export function humanEvalProgram(
  */
 export function evalplusSolution(
   prompt: string,
-  code: { completion: string } | { solution: string },
+  code: CodeSample,
 ): string {
   return "solution" in code ? code.solution : prompt + code.completion;
 }
@@ -96,7 +99,7 @@ export function evalplusSolution(
  */
 export function multiplEProgram(
   task: { prompt: string; tests: string; stop_tokens: readonly string[] },
-  code: { completion: string } | { solution: string },
+  code: CodeSample,
 ): string {
   const body = "solution" in code
     ? code.solution
@@ -130,7 +133,7 @@ export function codeBlocks(response: string): { lang: string; code: string }[] {
 export function codeFromResponse(
   response: string,
   definition: RegExp,
-): { solution: string } | { completion: string } {
+): CodeSample {
   const blocks = codeBlocks(response);
   const hit = blocks.find((b) => definition.test(b.code));
   if (hit !== undefined) return { solution: hit.code };
