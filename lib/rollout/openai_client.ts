@@ -3,7 +3,8 @@
  * `deno task serve`): one HTTP call per request (`/completions` for `prompt`/`promptIds`,
  * `/chat/completions` for `messages`, `n` samples per call), at most `concurrency` calls in
  * flight, a timeout per attempt, and retries with exponential backoff (and `Retry-After`) on
- * 429, 5xx, timeouts and network errors. Other 4xx answers become {@link GenerationError}s.
+ * 429, 5xx, timeouts and network errors (`lib/util/http_retry.ts`, the policy the reward
+ * client shares). Other 4xx answers become {@link GenerationError}s.
  *
  * Token ids and behaviour log-probs, which RL needs, come from vLLM's extensions
  * (`return_token_ids`, `return_tokens_as_token_ids`, sent unless `vllmExtensions: false`);
@@ -19,6 +20,7 @@
  */
 
 import { type Tokenizer } from "../tokenizer/mod.ts";
+import { fetchJsonWithRetry, HttpStatusError } from "../util/http_retry.ts";
 import { Semaphore } from "../util/pool.ts";
 import { parseResponse, type ResponseBody } from "./openai_parse.ts";
 import {
@@ -194,63 +196,19 @@ export class OpenAIClientGenerator implements Generator {
     body: unknown,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const url = `${this.#o.baseUrl}${path}`;
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    const headers: Record<string, string> = {};
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
-    for (let attempt = 0;; attempt++) {
-      signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(this.#o.timeoutMs);
-      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let wait: number | null = null, why: string;
-      try {
-        const res = await this.#o.fetch(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: both,
-        });
-        const text = await res.text();
-        if (res.ok) return JSON.parse(text);
-        why = `HTTP ${res.status}: ${errorMessage(text)}`;
-        if (res.status !== 429 && res.status < 500) {
-          const code = /maximum context length|context length/i.test(text)
-            ? "context_length_exceeded"
-            : "invalid_request";
-          throw new GenerationError(code, `${method} ${url}: ${why}`);
-        }
-        const after = Number(res.headers.get("retry-after"));
-        if (after > 0) wait = after * 1000;
-      } catch (e) {
-        if (e instanceof GenerationError || signal?.aborted) throw e;
-        why = timeout.aborted
-          ? `timed out after ${this.#o.timeoutMs} ms`
-          : `${(e as Error).message}`;
-      }
-      if (attempt >= this.#o.maxRetries) {
-        throw new Error(`${method} ${url} failed after ${attempt + 1} attempts: ${why}`);
-      }
-      const backoff = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** attempt);
-      await sleep(wait ?? backoff * (0.5 + Math.random() / 2), signal);
+    try {
+      return await fetchJsonWithRetry(
+        { method, url: `${this.#o.baseUrl}${path}`, headers, body, signal },
+        this.#o,
+      );
+    } catch (e) {
+      if (!(e instanceof HttpStatusError)) throw e;
+      const code = /maximum context length|context length/i.test(e.body)
+        ? "context_length_exceeded"
+        : "invalid_request";
+      throw new GenerationError(code, e.message);
     }
   }
-}
-
-/** The message of an error body (OpenAI's `{error: {message}}` or vLLM's `{message}`), else the text. */
-function errorMessage(text: string): string {
-  try {
-    const j = JSON.parse(text);
-    return j?.error?.message ?? j?.message ?? text;
-  } catch {
-    return text.slice(0, 500);
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }
