@@ -1,37 +1,86 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { ensureQuickReproduce } from "../lib/pipeline/notebook.ts";
 
 /**
- * Every notebook in notebooks/ runs top to bottom on the Deno kernel (headless nbconvert)
- * and shows what it promises: no errors, and each figure/table cell carries real data.
- * The kernelspec is written to a temporary JUPYTER_PATH so the user's kernels are untouched
- * and the kernel is this very deno binary.
+ * Every notebook in notebooks/ runs top to bottom on the Deno kernel (headless nbconvert) and
+ * shows what it promises: no error output, and each figure carries the Plotly MIME type with
+ * non-empty traces.
+ *
+ * The notebooks run in a temporary working copy (the repo's top-level entries symlinked, the
+ * notebooks copied, `runs/` a real directory), so nothing they write lands in the repo; they
+ * run without `GRLO_DATA_DIR` (offline, toy suites only). The kernelspec is written to a
+ * temporary JUPYTER_PATH so the user's kernels are untouched and the kernel is this very deno
+ * binary. 02-04 share one quick reproduce output, made once here (or the one named by
+ * `GRLO_NOTEBOOK_REPRODUCE`) and passed to their parameter cells through that variable.
  */
 
 const root = new URL("..", import.meta.url).pathname;
-const sharedData = join(root, "..", "shared", "data");
+const PLOTLY = "application/vnd.plotly.v1+json";
 
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
+  text?: string | string[];
   ename?: string;
   evalue?: string;
+  traceback?: string[];
 }
 
-async function execute(notebook: string): Promise<Output[][]> {
-  const tmp = await Deno.makeTempDir();
-  const kernelDir = join(tmp, "kernels", "grlo-deno");
-  await Deno.mkdir(kernelDir, { recursive: true });
-  await Deno.writeTextFile(
-    join(kernelDir, "kernel.json"),
-    JSON.stringify({
-      argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
-      display_name: "Deno (grlo-kit tests)",
-      language: "typescript",
-    }),
-  );
-  const env: Record<string, string> = { JUPYTER_PATH: tmp };
-  if (!Deno.env.get("GRLO_DATA_DIR")) env.GRLO_DATA_DIR = sharedData;
+interface Figure {
+  data: { type?: string; x?: unknown[]; y?: unknown[]; z?: unknown[] }[];
+  layout: Record<string, unknown>;
+}
+
+let workdir: Promise<{ dir: string; reproduce: string }> | null = null;
+
+/** The working copy, the kernelspec and the shared reproduce output (made once). */
+function workingCopy(): Promise<{ dir: string; reproduce: string }> {
+  workdir ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "grlo-notebooks-" });
+    const work = join(dir, "work");
+    await Deno.mkdir(join(work, "notebooks"), { recursive: true });
+    await Deno.mkdir(join(work, "runs"));
+    for await (const e of Deno.readDir(root)) {
+      if ([".git", "notebooks", "runs"].includes(e.name)) continue;
+      await Deno.symlink(join(root, e.name), join(work, e.name));
+    }
+    for await (const e of Deno.readDir(join(root, "notebooks"))) {
+      if (e.name.endsWith(".ipynb")) {
+        await Deno.copyFile(join(root, "notebooks", e.name), join(work, "notebooks", e.name));
+      }
+    }
+    const kernelDir = join(dir, "jupyter", "kernels", "grlo-deno");
+    await Deno.mkdir(kernelDir, { recursive: true });
+    await Deno.writeTextFile(
+      join(kernelDir, "kernel.json"),
+      JSON.stringify({
+        argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+        display_name: "Deno (grlo-kit tests)",
+        language: "typescript",
+      }),
+    );
+    let reproduce = Deno.env.get("GRLO_NOTEBOOK_REPRODUCE");
+    if (!reproduce) {
+      reproduce = join(work, "runs", "reproduce-quick");
+      const t0 = performance.now();
+      await ensureQuickReproduce(reproduce);
+      console.error(
+        `quick reproduce output made in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
+    }
+    return { dir: work, reproduce };
+  })();
+  return workdir;
+}
+
+async function execute(name: string): Promise<{ cells: Output[][]; seconds: number }> {
+  const { dir, reproduce } = await workingCopy();
+  const env: Record<string, string> = {
+    JUPYTER_PATH: join(dir, "..", "jupyter"),
+    GRLO_NOTEBOOK_REPRODUCE: reproduce,
+  };
+  const t0 = performance.now();
   const out = await new Deno.Command("jupyter", {
     args: [
       "nbconvert",
@@ -41,41 +90,102 @@ async function execute(notebook: string): Promise<Output[][]> {
       "--ExecutePreprocessor.kernel_name=grlo-deno",
       "--ExecutePreprocessor.timeout=600",
       "--output-dir",
-      tmp,
-      notebook,
+      join(dir, "..", "executed"),
+      join(dir, "notebooks", name),
     ],
+    cwd: join(dir, "notebooks"),
     env,
+    clearEnv: false,
     stdout: "piped",
     stderr: "piped",
   }).output();
+  const seconds = (performance.now() - t0) / 1000;
+  console.error(`${name}: executed in ${seconds.toFixed(0)} s`);
   const log = new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, `nbconvert failed on ${notebook}:\n${log.slice(-3000)}`);
-  const executed = JSON.parse(await Deno.readTextFile(join(tmp, notebook.split("/").pop()!)));
-  await Deno.remove(tmp, { recursive: true });
-  return (executed.cells as { cell_type: string; outputs?: Output[] }[])
+  assert.ok(out.success, `nbconvert failed on ${name}:\n${log.slice(-3000)}`);
+  const executed = JSON.parse(await Deno.readTextFile(join(dir, "..", "executed", name)));
+  const cells = (executed.cells as { cell_type: string; outputs?: Output[] }[])
     .filter((c) => c.cell_type === "code")
     .map((c) => c.outputs ?? []);
+  const errors = cells.flat().filter((o) => o.output_type === "error");
+  assert.deepEqual(errors, [], `${name} has error outputs`);
+  return { cells, seconds };
 }
 
-Deno.test("notebooks/evaluate_base_model.ipynb runs and shows the transfer table and figure", async () => {
-  const cells = await execute(join(root, "notebooks", "evaluate_base_model.ipynb"));
+/** The Plotly figures of some outputs, each checked to have at least one non-empty trace. */
+function figures(outputs: Output[]): Figure[] {
+  const figs = outputs.filter((o) => o.data?.[PLOTLY]).map((o) => o.data![PLOTLY] as Figure);
+  for (const f of figs) {
+    assert.ok(Array.isArray(f.data) && f.data.length > 0, "a figure without traces");
+    assert.ok(
+      f.data.some((t) =>
+        (t.x?.length ?? 0) > 0 || (t.y?.length ?? 0) > 0 || (t.z?.length ?? 0) > 0
+      ),
+      `every trace of "${JSON.stringify(f.layout.title)}" is empty`,
+    );
+  }
+  return figs;
+}
+
+function html(outputs: Output[]): string {
+  return outputs.map((o) => String(o.data?.["text/html"] ?? "")).join("\n");
+}
+
+// Deno.env is read by the notebooks' parameter cells; a test run must not see a data mirror.
+Deno.env.delete("GRLO_DATA_DIR");
+
+Deno.test("notebooks/01_quickstart.ipynb shows a rollout batch with reward terms and the training curves", async () => {
+  const { cells } = await execute("01_quickstart.ipynb");
   const all = cells.flat();
-  assert.ok(
-    !all.some((o) => o.output_type === "error"),
-    JSON.stringify(all.filter((o) => o.ename)),
-  );
-  const html = all.find((o) => o.data?.["text/html"])?.data?.["text/html"];
-  assert.match(String(html), /gsm8k[\s\S]*humaneval/);
-  const fig = all.find((o) => o.data?.["application/vnd.plotly.v1+json"])
-    ?.data?.["application/vnd.plotly.v1+json"] as { data: { x: string[] }[] };
-  assert.ok(fig && fig.data.length === 1, "one trace per run");
-  assert.ok(fig.data[0].x.includes("arena-hard"));
+  assert.match(html(all), /term\/char_fraction/);
+  const figs = figures(all);
+  assert.equal(figs.length, 1);
+  assert.ok(figs[0].data.length >= 6, "the dashboard has a panel per training metric");
+});
+
+Deno.test("notebooks/02_grlo_run.ipynb trains GRLO with one dashboard updated in place and shows the last step's samples", async () => {
+  const { cells } = await execute("02_grlo_run.ipynb");
+  const train = cells.find((c) => c.some((o) => o.data?.[PLOTLY]));
+  assert.ok(train, "the training cell shows a dashboard");
+  // nbclient applies update_display_data in place: one output, holding the last step.
+  assert.equal(train.filter((o) => o.data?.[PLOTLY]).length, 1);
+  const [fig] = figures(train);
+  const steps = fig.data.flatMap((t) => (t.x ?? []) as number[]);
+  assert.equal(Math.max(...steps), 3, "the displayed dashboard reaches the last step");
+  const last = html(cells.flat());
+  assert.match(last, /term\/rm/);
+  assert.match(last, /advantage_mean/);
+});
+
+Deno.test("notebooks/03_cross_domain_transfer.ipynb evaluates base vs trained and shows the tables, bars and heatmap", async () => {
+  const { cells } = await execute("03_cross_domain_transfer.ipynb");
+  const all = cells.flat();
+  const tables = html(all);
+  for (const s of ["toy-chat", "toy-math", "toy-code"]) assert.match(tables, new RegExp(s));
+  assert.match(tables, /delta/);
+  const figs = figures(all);
+  assert.equal(figs.length, 2);
+  assert.ok(figs.some((f) => f.data.some((t) => t.type === "heatmap")), "a heatmap");
+  assert.ok(figs.some((f) => f.data.some((t) => t.type === "bar")), "grouped bars");
+});
+
+Deno.test("notebooks/04_paper_figures.ipynb regenerates every figure with the paper's numbers", async () => {
+  const { cells } = await execute("04_paper_figures.ipynb");
+  const all = cells.flat();
+  const figs = figures(all);
+  assert.ok(figs.length >= 8, `${figs.length} figures`);
+  const names = figs.flatMap((f) => f.data.map((t) => String((t as { name?: string }).name)));
+  assert.ok(names.some((n) => /paper/.test(n)), "the frontier carries the paper's points");
+  assert.match(html(all), /24\.1[\s\S]*63\.1/);
 });
 
 Deno.test("committed notebooks carry no outputs", async () => {
   for await (const e of Deno.readDir(join(root, "notebooks"))) {
     if (!e.name.endsWith(".ipynb")) continue;
     const nb = JSON.parse(await Deno.readTextFile(join(root, "notebooks", e.name)));
-    for (const c of nb.cells) assert.deepEqual(c.outputs ?? [], [], `${e.name} has outputs`);
+    for (const c of nb.cells) {
+      assert.deepEqual(c.outputs ?? [], [], `${e.name} has outputs`);
+      assert.ok(c.execution_count == null, `${e.name} has execution counts`);
+    }
   }
 });
