@@ -39,7 +39,8 @@ import {
   type LossAggMode,
   tokenMean,
 } from "./aggregate.ts";
-import { klLoss, type KlLossType } from "./loss_kl.ts";
+import type { KlLossType } from "./kl_types.ts";
+import { klLoss } from "./loss_kl.ts";
 import { type PolicyClipOptions, policyLoss } from "./loss_policy.ts";
 
 /** Options of {@link actorTrainSpec} (verl `actor_rollout_ref.actor.*` in camelCase). */

@@ -16,6 +16,7 @@
 
 import { z } from "zod";
 import { DEFAULT_STYLE_MIX } from "../reward/style_mix.ts";
+import { KL_LOSS_TYPES } from "./kl_types.ts";
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -32,10 +33,7 @@ export const LOSS_AGG_MODES = [
 ] as const;
 
 /** KL estimators (`core_algos.kl_penalty`); a trailing `+` uses the k2 gradient (straight-through). */
-export const KL_TYPES = [
-  ...["kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3"].flatMap((k) => [k, `${k}+`]),
-  "full",
-] as const;
+export const KL_TYPES = [...KL_LOSS_TYPES, "full"] as const;
 
 /** Advantage estimators the kit implements (verl's `algorithm.adv_estimator` names). */
 export const ADV_ESTIMATORS = [

@@ -3,19 +3,16 @@
  * and the controllers of its coefficient, as verl's `core_algos.kl_penalty_forward` and
  * `ray_trainer.apply_kl_penalty`; the coefficient controllers live in `./kl_control.ts` (re-exported).
  * Estimators after J. Schulman, "Approximating KL divergence" (2020,
- * http://joschu.net/blog/kl-approx.html). Host side, float64 inside.
+ * http://joschu.net/blog/kl-approx.html). Host side, float64 inside: `klPenalty` works on
+ * arrays; its graph twin, which the KL loss differentiates, is `klTokenLosses` in
+ * `./loss_kl.ts`. The estimator names are in `./kl_types.ts`.
  *
  * @module
  */
 
 import { checkTokenArray } from "./_rows.ts";
+import { isKlEstimator, KL_ESTIMATORS, type KlType } from "./kl_types.ts";
 import type { ResponseLayout } from "./types.ts";
-
-/** verl's `kl_penalty` / `kl_loss_type` names (aliases: `kl`=`k1`, `mse`=`k2`, `low_var_kl`=`k3`). */
-export type KlType = "kl" | "k1" | "abs" | "mse" | "k2" | "low_var_kl" | "k3";
-
-/** All accepted {@link KlType} names. */
-export const KL_TYPES: readonly KlType[] = ["kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3"];
 
 function klOne(logp: number, ref: number, type: KlType): number {
   switch (type) {
@@ -33,7 +30,7 @@ function klOne(logp: number, ref: number, type: KlType): number {
       return Math.min(10, Math.max(-10, Math.exp(d) - d - 1));
     }
     default:
-      throw new Error(`unknown KL type "${type}"; known: ${KL_TYPES.join(", ")}`);
+      throw new Error(`unknown KL type "${type}"; known: ${KL_ESTIMATORS.join(", ")}`);
   }
 }
 
@@ -68,8 +65,8 @@ export function klPenalty(
       `length mismatch: logp ${logp.length}, refLogp ${refLogp.length}, mask ${mask.length}`,
     );
   }
-  if (!KL_TYPES.includes(type)) {
-    throw new Error(`unknown KL type "${type}"; known: ${KL_TYPES.join(", ")}`);
+  if (!isKlEstimator(type)) {
+    throw new Error(`unknown KL type "${type}"; known: ${KL_ESTIMATORS.join(", ")}`);
   }
   const out = new Float32Array(logp.length);
   for (let i = 0; i < logp.length; i++) {

@@ -1,7 +1,8 @@
 /**
  * KL estimators between the policy and a reference, as graph pieces (verl
  * `core_algos.kl_penalty` / `kl_penalty_forward`, http://joschu.net/blog/kl-approx.html),
- * and the aggregated KL loss of verl's `actor.use_kl_loss`.
+ * and the aggregated KL loss of verl's `actor.use_kl_loss`. The host-array twin (the KL in
+ * the reward) is `klPenalty` in `./kl.ts`; the estimator names are in `./kl_types.ts`.
  *
  * With `d = logp - ref_logp`: `kl`/`k1` = d; `abs` = |d|; `mse`/`k2` = d^2 / 2;
  * `low_var_kl`/`k3` = `exp(-d') + d' - 1` with `-d'` = clamp(ref - logp, -20, 20), the
@@ -14,25 +15,13 @@
 
 import { op, type OpDef, type Value } from "../graph/mod.ts";
 import { aggregateLoss, type Aggregation } from "./aggregate.ts";
-
-/** verl's `kl_loss_type` / `kl_penalty` names, optionally with a trailing `+`. */
-export type KlLossType =
-  | "kl"
-  | "k1"
-  | "abs"
-  | "mse"
-  | "k2"
-  | "low_var_kl"
-  | "k3"
-  | "kl+"
-  | "k1+"
-  | "abs+"
-  | "mse+"
-  | "k2+"
-  | "low_var_kl+"
-  | "k3+";
-
-const BASE_TYPES = ["kl", "k1", "abs", "mse", "k2", "low_var_kl", "k3"];
+import {
+  isKlEstimator,
+  KL_ESTIMATORS,
+  type KlLossType,
+  type KlType,
+  splitKlType,
+} from "./kl_types.ts";
 
 /**
  * StopGradient: an ONNX Identity whose gradient rule passes nothing (PyTorch `detach`).
@@ -49,7 +38,7 @@ function stopGradient(x: Value): Value {
   return x.graph.addNode(STOP_GRADIENT, [x])[0];
 }
 
-function forwardKl(logprobs: Value, ref: Value, base: string): Value {
+function forwardKl(logprobs: Value, ref: Value, base: KlType): Value {
   const d = op.sub(logprobs, ref);
   switch (base) {
     case "kl":
@@ -68,24 +57,24 @@ function forwardKl(logprobs: Value, ref: Value, base: string): Value {
 }
 
 /**
- * The per-token KL estimate of `type`.
+ * The per-token KL estimate of `type` as graph nodes: the per-token losses {@link klLoss}
+ * aggregates (the host-array twin is `klPenalty` in `./kl.ts`).
  *
  * @param logprobs [B, T] log-probs of the policy being trained
  * @param refLogprobs [B, T] the reference policy's log-probs (constant)
  * @param type the estimator @default "low_var_kl"
  * @returns [B, T]
  */
-export function klPenalty(
+export function klTokenLosses(
   logprobs: Value,
   refLogprobs: Value,
   type: KlLossType = "low_var_kl",
 ): Value {
-  const straight = type.endsWith("+");
-  const base = straight ? type.slice(0, -1) : type;
-  if (!BASE_TYPES.includes(base)) {
+  const { base, straight } = splitKlType(type);
+  if (!isKlEstimator(base)) {
     throw new Error(
       `unknown kl type "${type}"; supported: ${
-        BASE_TYPES.join(", ")
+        KL_ESTIMATORS.join(", ")
       } (each also with a trailing +)`,
     );
   }
@@ -102,7 +91,7 @@ export interface KlLossOptions {
 }
 
 /**
- * The aggregated KL loss `agg(klPenalty(logp, ref))` (verl `dp_actor`: added to the policy
+ * The aggregated KL loss `agg(klTokenLosses(logp, ref))` (verl `dp_actor`: added to the policy
  * loss times `kl_loss_coef`).
  *
  * @param logprobs [B, T] log-probs of the policy being trained
@@ -115,6 +104,6 @@ export function klLoss(
   inputs: { refLogprobs: Value; responseMask: Value; agg: Aggregation },
   options: KlLossOptions = {},
 ): Value {
-  const kl = klPenalty(logprobs, inputs.refLogprobs, options.type ?? "low_var_kl");
+  const kl = klTokenLosses(logprobs, inputs.refLogprobs, options.type ?? "low_var_kl");
   return aggregateLoss(kl, inputs.responseMask, inputs.agg);
 }

@@ -31,7 +31,7 @@ import type { TrainerConfig } from "./config_schema.ts";
 import { criticTrainSpec } from "./critic_spec.ts";
 import { klController } from "./kl_control.ts";
 import { buildLogprobGraph } from "./logprob_graph.ts";
-import type { KlLossType } from "./loss_kl.ts";
+import type { KlLossType } from "./kl_types.ts";
 import {
   type CriticInit,
   ensureSmokeModel,

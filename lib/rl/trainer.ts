@@ -20,7 +20,8 @@ import { scoreChecked } from "../reward/errors.ts";
 import type { Reward, RewardOutput } from "../reward/types.ts";
 import type { Generator } from "../rollout/types.ts";
 import type { Session } from "../graph/session.ts";
-import { applyKlInReward, type KlType } from "./kl.ts";
+import { applyKlInReward } from "./kl.ts";
+import { type KlLossType, splitKlType } from "./kl_types.ts";
 import type { KlController } from "./kl_control.ts";
 import { responseLayout, type RowTokens } from "./batch.ts";
 import type { TrainerConfig } from "./config_schema.ts";
@@ -186,7 +187,7 @@ function advantagePhase(
       ref!,
       layout,
       ctx.klController.value,
-      a.kl_penalty.replace(/\+$/, "") as KlType,
+      splitKlType(a.kl_penalty as KlLossType).base,
     );
     tokenRewards = k.rewards;
     rewardKl = k.klMean;

@@ -5,8 +5,8 @@ import {
   FixedKlController,
   klController,
   klPenalty,
-  type KlType,
 } from "../../lib/rl/kl.ts";
+import type { KlType } from "../../lib/rl/kl_types.ts";
 
 const f32 = (xs: number[]) => new Float32Array(xs);
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { encodeModel, grad, Graph, op, Session, type Value } from "../../lib/graph/mod.ts";
 import { aggregateLoss, type Aggregation, LOSS_AGG_MODES } from "../../lib/rl/aggregate.ts";
-import { type KlLossType, klPenalty } from "../../lib/rl/loss_kl.ts";
+import type { KlLossType } from "../../lib/rl/kl_types.ts";
+import { klTokenLosses } from "../../lib/rl/loss_kl.ts";
 import { policyLoss } from "../../lib/rl/loss_policy.ts";
 import { valueLoss } from "../../lib/rl/loss_value.ts";
 import { gradCheck } from "../graph/_gradcheck.ts";
@@ -74,7 +75,7 @@ Deno.test("valueLoss() gradients w.r.t. values, old values and returns match fin
   }
 });
 
-Deno.test("klPenalty() gradients of k1, abs, k2 and k3 w.r.t. both logprobs match finite differences", async () => {
+Deno.test("klTokenLosses() gradients of k1, abs, k2 and k3 w.r.t. both logprobs match finite differences", async () => {
   for (const type of ["k1", "abs", "k2", "k3"] as KlLossType[]) {
     const r = await gradCheck(
       [
@@ -82,16 +83,16 @@ Deno.test("klPenalty() gradients of k1, abs, k2 and k3 w.r.t. both logprobs matc
         { name: "ref", shape: [2, 4], values: OLD },
       ],
       ([logp, ref]) =>
-        aggregateLoss(klPenalty(logp, ref, type), mask(logp), constAgg(logp, "token-mean")),
+        aggregateLoss(klTokenLosses(logp, ref, type), mask(logp), constAgg(logp, "token-mean")),
     );
     assert.ok(r.maxRelError < 1e-6, `${type}: ${JSON.stringify(r.perInput)}`);
   }
 });
 
-Deno.test("klPenalty() 'k3+' has k3's value and k2's gradient logp - ref (straight-through)", async () => {
+Deno.test("klTokenLosses() 'k3+' has k3's value and k2's gradient logp - ref (straight-through)", async () => {
   const g = new Graph("k3plus");
   const logp = g.input("logp", "float64", [8]), ref = g.input("ref", "float64", [8]);
-  const kl = klPenalty(logp, ref, "k3+");
+  const kl = klTokenLosses(logp, ref, "k3+");
   const [dLogp, dRef] = grad(op.reduceSum(kl, [0]), [logp, ref]);
   g.output(kl, "kl");
   g.output(dLogp, "d_logp");

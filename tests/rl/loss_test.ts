@@ -6,7 +6,8 @@ import {
   LOSS_AGG_MODES,
   type LossAggMode,
 } from "../../lib/rl/aggregate.ts";
-import { type KlLossType, klPenalty } from "../../lib/rl/loss_kl.ts";
+import type { KlLossType } from "../../lib/rl/kl_types.ts";
+import { klTokenLosses } from "../../lib/rl/loss_kl.ts";
 import { policyLoss, ppoTokenLosses } from "../../lib/rl/loss_policy.ts";
 import { valueLoss, valueTokenLosses } from "../../lib/rl/loss_value.ts";
 import type { Value } from "../../lib/graph/mod.ts";
@@ -119,7 +120,7 @@ Deno.test("valueLoss() takes the larger of the clipped and unclipped squared err
   assertClose(out.vpred_mean, [0.6], 1e-12, "vpred_mean");
 });
 
-Deno.test("klPenalty() gives k1, abs, k2 and k3 with verl's clamps", async () => {
+Deno.test("klTokenLosses() gives k1, abs, k2 and k3 with verl's clamps", async () => {
   // d = logp - ref: 0.5, -1, then ref - logp = 30 and -30 (k3 clamped to 10), 0.
   const logp = [[-1, -2, -30, 0, -0.7]], ref = [[-1.5, -1, 0, -30, -0.7]];
   const k3 = (d: number) => Math.exp(-d) + d - 1;
@@ -136,12 +137,12 @@ Deno.test("klPenalty() gives k1, abs, k2 and k3 with verl's clamps", async () =>
   };
   for (const [type, values] of Object.entries(want)) {
     const out = await runPiece({ logp, ref }, (x) => ({
-      kl: klPenalty(x.logp, x.ref, type as KlLossType),
+      kl: klTokenLosses(x.logp, x.ref, type as KlLossType),
     }));
     assertClose(out.kl, values, 1e-12, type);
   }
   await assert.rejects(
-    () => runPiece({ a: [[0]] }, (x) => ({ kl: klPenalty(x.a, x.a, "k4" as KlLossType) })),
+    () => runPiece({ a: [[0]] }, (x) => ({ kl: klTokenLosses(x.a, x.a, "k4" as KlLossType) })),
     /unknown kl type "k4"/,
   );
 });
