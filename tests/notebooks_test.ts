@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureQuickReproduce } from "../lib/pipeline/notebook.ts";
 
 /**
  * Every notebook in notebooks/ runs top to bottom on the Deno kernel (headless nbconvert) and
@@ -38,6 +37,7 @@ let workdir: Promise<{ dir: string; reproduce: string }> | null = null;
 function workingCopy(): Promise<{ dir: string; reproduce: string }> {
   workdir ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "grlo-notebooks-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     const work = join(dir, "work");
     await Deno.mkdir(join(work, "notebooks"), { recursive: true });
     await Deno.mkdir(join(work, "runs"));
@@ -64,7 +64,21 @@ function workingCopy(): Promise<{ dir: string; reproduce: string }> {
     if (!reproduce) {
       reproduce = join(work, "runs", "reproduce-quick");
       const t0 = performance.now();
-      await ensureQuickReproduce(reproduce);
+      // A subprocess: the pipeline's sessions and workers stay out of this test's sanitizers.
+      const made = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          join(root, "tasks", "reproduce.ts"),
+          "--quick",
+          "--out",
+          reproduce,
+        ],
+        cwd: root,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(made.success, new TextDecoder().decode(made.stderr).slice(-3000));
       console.error(
         `quick reproduce output made in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       );
