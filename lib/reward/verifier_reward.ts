@@ -18,6 +18,7 @@
  */
 
 import { mapPool } from "./code/pool.ts";
+import { allowUnsandboxedFromEnv } from "./code/sandbox.ts";
 import { TscService } from "./code/tsc_service.ts";
 import type { Reward, RewardCallOptions, RewardInput, RewardOutput } from "./types.ts";
 import { type VerifierContext, type VerifierName, VERIFIERS } from "./verifiers.ts";
@@ -97,8 +98,7 @@ export class VerifierReward implements Reward {
   constructor(options: VerifierRewardOptions = {}) {
     this.#concurrency = options.concurrency ?? 8;
     this.#ctx = {
-      allowUnsandboxed: options.allowUnsandboxed ??
-        Deno.env.get("GRLO_ALLOW_UNSANDBOXED") === "1",
+      allowUnsandboxed: options.allowUnsandboxed ?? allowUnsandboxedFromEnv(),
       mathTimeoutMs: options.mathTimeoutMs ?? 3000,
       mbppCacheDir: options.mbppCacheDir,
       tsc: () => this.#tsc ??= new TscService({ allowUnsandboxed: this.#ctx.allowUnsandboxed }),

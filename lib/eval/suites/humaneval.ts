@@ -16,6 +16,7 @@ import { z } from "zod";
 import { loadDataset } from "../../data/resolve.ts";
 import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
 import { checkHumanEvalSample, pythonSample } from "../../reward/code/python_samples.ts";
+import { allowUnsandboxedFromEnv } from "../../reward/code/sandbox.ts";
 import {
   type CodeGradeResult,
   codeGradeResult,
@@ -56,15 +57,6 @@ export function pythonInstruction(prompt: string): string {
 export interface CodeSuiteOptions {
   /** Run code without a sandbox when none works here. @default env GRLO_ALLOW_UNSANDBOXED=1 */
   allowUnsandboxed?: boolean;
-}
-
-/**
- * Whether the environment opts into unsandboxed execution (`GRLO_ALLOW_UNSANDBOXED=1`).
- *
- * @returns true only for the explicit value "1"
- */
-export function allowUnsandboxedFromEnv(): boolean {
-  return Deno.env.get("GRLO_ALLOW_UNSANDBOXED") === "1";
 }
 
 /**

@@ -18,7 +18,8 @@ import {
 } from "../../reward/code/programs.ts";
 import { runTypeScriptProgram } from "../../reward/code/typescript.ts";
 import { sharedTscService } from "../../reward/code/tsc_service.ts";
-import { allowUnsandboxedFromEnv, type CodeSuiteOptions } from "./humaneval.ts";
+import { allowUnsandboxedFromEnv } from "../../reward/code/sandbox.ts";
+import type { CodeSuiteOptions } from "./humaneval.ts";
 
 const Record = z.object({
   name: z.string(),

@@ -18,13 +18,14 @@ import { resolveDataFile } from "../../data/resolve.ts";
 import { parseJsonl, readMaybeGzipText } from "../../data/jsonl.ts";
 import type { EvalTask, GradeResult, LoadOptions } from "../suite.ts";
 import { checkMbppSample, pythonSample } from "../../reward/code/python_samples.ts";
+import { allowUnsandboxedFromEnv } from "../../reward/code/sandbox.ts";
 import {
   type CodeGradeResult,
   codeGradeResult,
   type CodeSample,
   type SampleGradingSuite,
 } from "../code_sample.ts";
-import { allowUnsandboxedFromEnv, type CodeSuiteOptions, pythonInstruction } from "./humaneval.ts";
+import { type CodeSuiteOptions, pythonInstruction } from "./humaneval.ts";
 
 const Record = z.object({
   task_id: z.string().regex(/^Mbpp\/\d+$/),

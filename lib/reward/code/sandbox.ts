@@ -26,6 +26,16 @@ import { classifyEnding, type Verdict } from "./verdict.ts";
 
 export type { Launched };
 
+/**
+ * Whether the environment opts into unsandboxed execution (`GRLO_ALLOW_UNSANDBOXED=1`): the
+ * default of `allowUnsandboxed` wherever the kit grades code (evaluation suites, verifiers).
+ *
+ * @returns true only for the explicit value "1"
+ */
+export function allowUnsandboxedFromEnv(): boolean {
+  return Deno.env.get("GRLO_ALLOW_UNSANDBOXED") === "1";
+}
+
 /** Untrusted code was refused: no working sandbox and no `allowUnsandboxed`. */
 export class SandboxUnavailableError extends Error {
   /** @param detail what is missing or what the probe printed */
