@@ -209,8 +209,9 @@ export async function runDenoProgram(
         outputLimited: outputLimited && !overMemory,
         stderr,
       });
-      const memory = !timedOut && !outputLimited &&
-        (overMemory || (status.code !== 0 && /Fatal JavaScript out of memory/.test(stderr)));
+      // V8's own heap-limit message is one of classifyEnding's memory patterns; the RSS
+      // watchdog's kill prints nothing.
+      const memory = !timedOut && !outputLimited && overMemory;
       const verdict = memory ? { status: "memory" as const, reason: "memory" } : ending;
       return {
         passed: verdict.status === "ok",

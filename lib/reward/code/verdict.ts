@@ -45,10 +45,15 @@ const SIGNALS: Record<number, string> = {
   31: "SIGSYS",
 };
 
-/** Messages Python, Node/V8 and libc print when an allocation fails under RLIMIT_AS. */
+/**
+ * Messages Python, Node/V8, Deno and libc print when an allocation fails (under RLIMIT_AS,
+ * or at V8's heap limit: Deno's `--v8-flags=--max-old-space-size` prints "Fatal JavaScript
+ * out of memory").
+ */
 const MEMORY_PATTERNS = [
   /\bMemoryError\b/,
   /JavaScript heap out of memory/,
+  /Fatal JavaScript out of memory/,
   /Array buffer allocation failed/,
   /Fatal process out of memory/,
   /std::bad_alloc/,

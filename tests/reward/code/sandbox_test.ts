@@ -83,6 +83,8 @@ Deno.test("classifyEnding() names timeouts, output and memory limits, signals an
   );
   assert.equal(classifyEnding({ ...e, code: 137, outputLimited: true }).reason, "output limit");
   assert.equal(classifyEnding({ ...e, code: 1, stderr: "MemoryError\n" }).reason, "memory");
+  const deno = "\n#\n# Fatal JavaScript out of memory: Reached heap limit\n#\n";
+  assert.equal(classifyEnding({ ...e, code: 133, stderr: deno }).reason, "memory");
   assert.equal(classifyEnding({ ...e, code: 152 }).reason, "cpu time limit");
   assert.equal(classifyEnding({ ...e, code: 153 }).reason, "file size limit");
   assert.equal(classifyEnding({ ...e, code: 134 }).reason, "signal 6 (SIGABRT)");
