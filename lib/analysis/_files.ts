@@ -22,18 +22,20 @@ export class RunFormatError extends Error {
 }
 
 /**
- * Whether a path exists (any kind).
+ * Reads a text file of a run.
  *
- * @param path the path
- * @returns true when `stat` succeeds
+ * @param file the path
+ * @returns its text
+ * @throws {RunFormatError} when it is missing or unreadable
  */
-export async function exists(path: string): Promise<boolean> {
+async function readRunText(file: string): Promise<string> {
   try {
-    await Deno.stat(path);
-    return true;
+    return await Deno.readTextFile(file);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
+    throw new RunFormatError(
+      file,
+      e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message,
+    );
   }
 }
 
@@ -45,15 +47,7 @@ export async function exists(path: string): Promise<boolean> {
  * @throws {RunFormatError} when it is missing, not JSON, or not an object
  */
 export async function readJsonObject(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    throw new RunFormatError(
-      file,
-      e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message,
-    );
-  }
+  const text = await readRunText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,15 +78,7 @@ export interface JsonlLine {
  * @throws {RunFormatError} naming `file:line`
  */
 export async function readJsonl(file: string, warnings: string[]): Promise<JsonlLine[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    throw new RunFormatError(
-      file,
-      e instanceof Deno.errors.NotFound ? "missing" : (e as Error).message,
-    );
-  }
+  const text = await readRunText(file);
   const lines = text.split("\n");
   const out: JsonlLine[] = [];
   for (const [i, raw] of lines.entries()) {

@@ -11,7 +11,8 @@
  */
 
 import { basename, join } from "node:path";
-import { exists, readJsonl, readJsonObject, RunFormatError, tableOf } from "./_files.ts";
+import { readJsonl, readJsonObject, RunFormatError, tableOf } from "./_files.ts";
+import { pathExists } from "../util/fs.ts";
 import { methodOf } from "./style.ts";
 import type * as aq from "arquero";
 import { sigmoid } from "../util/stats.ts";
@@ -113,7 +114,7 @@ async function loadTraining(dir: string, run: string, method: string, acc: Acc):
     }
   }
   const samplesDir = join(dir, "samples");
-  const files = (await exists(samplesDir))
+  const files = (await pathExists(samplesDir))
     ? [...Deno.readDirSync(samplesDir)].map((e) => e.name).filter((n) =>
       /^step-\d+\.jsonl$/.test(n)
     )
@@ -153,7 +154,7 @@ async function loadQuestions(
   if (suite.domain === "chat") {
     const file = join(dir, `${name}.rm.jsonl`);
     const rm = get(suite, "chat.reward_model");
-    const lines = (await exists(file)) ? await readJsonl(file, acc.warnings) : [];
+    const lines = (await pathExists(file)) ? await readJsonl(file, acc.warnings) : [];
     const baseline = new Map<string, number>();
     for (const { value: l, line } of lines) {
       if (typeof l.id !== "string" || typeof l.score !== "number") {
@@ -170,7 +171,7 @@ async function loadQuestions(
         sigmoid(l.score as number - b),
       ]);
     }
-  } else if (await exists(records)) {
+  } else if (await pathExists(records)) {
     for (const { value: r, line } of await readJsonl(records, acc.warnings)) {
       if (typeof r.id !== "string" || !(typeof r.correct === "boolean" || r.correct === null)) {
         throw new RunFormatError(records, "a record needs a string id and boolean correct", line);
@@ -220,11 +221,11 @@ async function loadPath(path: string, acc: Acc): Promise<void> {
   }
   const name = basename(path.replace(/\/+$/, ""));
   let found = 0;
-  if (await exists(join(path, "metrics.jsonl"))) {
+  if (await pathExists(join(path, "metrics.jsonl"))) {
     await loadTraining(path, name, methodOf(name), acc);
     found++;
   }
-  if (await exists(join(path, "summary.json"))) {
+  if (await pathExists(join(path, "summary.json"))) {
     const stage = name === "eval" ? basename(join(path, "..")) : name;
     await loadEval(path, stage, stage, acc);
     found++;
@@ -232,17 +233,17 @@ async function loadPath(path: string, acc: Acc): Promise<void> {
   const subdirs = [...Deno.readDirSync(path)].filter((e) => e.isDirectory).map((e) => e.name)
     .sort();
   for (const sub of subdirs.filter((s) => !NOT_STAGES.has(s))) {
-    if (!(await exists(join(path, sub, "metrics.jsonl")))) continue;
+    if (!(await pathExists(join(path, sub, "metrics.jsonl")))) continue;
     await loadTraining(join(path, sub), `${name}/${sub}`, methodOf(sub), acc);
     found++;
   }
   const evalDir = join(path, "eval");
-  if (await exists(join(evalDir, "summary.json"))) {
+  if (await pathExists(join(evalDir, "summary.json"))) {
     await loadEval(evalDir, name, name, acc);
     found++;
-  } else if (await exists(evalDir)) {
+  } else if (await pathExists(evalDir)) {
     for (const e of [...Deno.readDirSync(evalDir)].sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (!e.isDirectory || !(await exists(join(evalDir, e.name, "summary.json")))) continue;
+      if (!e.isDirectory || !(await pathExists(join(evalDir, e.name, "summary.json")))) continue;
       await loadEval(join(evalDir, e.name), name, e.name, acc);
       found++;
     }
