@@ -33,7 +33,7 @@ import { DEFAULT_LIMITS } from "./sandbox_argv.ts";
 import { sandboxEnv, sandboxTempRoot } from "./sandbox_env.ts";
 import { sandboxSlots } from "./pool.ts";
 import { classifyEnding, type ProgramVerdict, type SandboxStatus } from "./verdict.ts";
-import { readCapped, rssBytes } from "./_deno_sandbox_io.ts";
+import { killProcessGroup, readCapped, rssBytes, trackChild } from "./_child_process.ts";
 
 /** Options of {@link runDenoSandboxed}. */
 export interface DenoSandboxOptions {
@@ -97,19 +97,6 @@ export function denoSandboxArgs(heapMb: number): string[] {
   ];
 }
 
-/** Work dirs of children still running, with their kill switches (for an exiting harness). */
-const live = new Map<string, () => void>();
-globalThis.addEventListener("unload", () => {
-  for (const [dir, kill] of live) {
-    kill();
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // best effort
-    }
-  }
-});
-
 /**
  * Runs a TypeScript/JavaScript program in a permission-less Deno child and reports the
  * verdict, stdout and stderr (see the module doc for what is contained).
@@ -157,18 +144,9 @@ export async function runDenoProgram(
     let exited = false;
     child.status.then(() => exited = true, () => exited = true); // never signal a reaped pid
     const kill = () => {
-      if (exited) return;
-      try {
-        Deno.kill(-child.pid, "SIGKILL");
-      } catch {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      if (!exited) killProcessGroup(child);
     };
-    live.set(workDir, kill);
+    const untrack = trackChild(workDir, kill);
     let timedOut = false;
     let outputLimited = false;
     let overMemory = false;
@@ -228,7 +206,7 @@ export async function runDenoProgram(
       clearInterval(watchdog);
       kill();
       await child.status.catch(() => {});
-      live.delete(workDir);
+      untrack();
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
   });

@@ -23,6 +23,7 @@ import { type Bind, sandboxEnv } from "./sandbox_env.ts";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox_argv.ts";
 import { launch, type Launched } from "./sandbox_launch.ts";
 import { classifyEnding, type Verdict } from "./verdict.ts";
+import { readCapped } from "./_child_process.ts";
 
 export type { Launched };
 
@@ -155,35 +156,6 @@ export async function spawnSandboxed(
 ): Promise<Launched> {
   const sandboxed = await decide(options);
   return await launch(argv, options, sandboxed, stdin);
-}
-
-async function readCapped(
-  stream: ReadableStream<Uint8Array>,
-  cap: number,
-  onOverflow: () => void,
-): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  let over = false;
-  for await (const chunk of stream) {
-    if (over) continue; // keep draining until the kill closes the pipe
-    if (n + chunk.length > cap) {
-      chunks.push(chunk.subarray(0, cap - n));
-      n = cap;
-      over = true;
-      onOverflow();
-    } else {
-      chunks.push(chunk);
-      n += chunk.length;
-    }
-  }
-  const all = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all);
 }
 
 async function collect(workDir: string, names: string[]): Promise<Record<string, Uint8Array>> {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { sandboxEnv, sandboxTempRoot, worldSearchable } from "./sandbox_env.ts";
 import { prlimitArgv, SANDBOX_UID, sandboxArgv, WORK_DIR } from "./sandbox_argv.ts";
 import type { SandboxOptions } from "./sandbox.ts";
+import { killProcessGroup, trackChild } from "./_child_process.ts";
 
 /** A launched sandbox: its process, work dir and a kill switch. */
 export interface Launched {
@@ -104,19 +105,11 @@ export async function launch(
   const kill = () => {
     if (killed) return;
     killed = true;
-    try {
-      Deno.kill(-child.pid, "SIGKILL"); // the group that `timeout` leads
-    } catch {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    killProcessGroup(child); // the group that `timeout` leads
   };
-  live.set(workDir, kill);
+  const untrack = trackChild(workDir, kill);
   const cleanup = async () => {
-    live.delete(workDir);
+    untrack();
     try {
       await Deno.remove(workDir, { recursive: true });
     } catch {
@@ -126,23 +119,6 @@ export async function launch(
   };
   return { child, workDir, sandboxed, kill, cleanup };
 }
-
-/** Work dirs of sandboxes not cleaned up yet, with their kill switches. */
-const live = new Map<string, () => void>();
-
-// A harness that exits with sandboxes still running (an idle compile server, an error) kills
-// them and removes their work dirs on the way out.
-globalThis.addEventListener("unload", () => {
-  for (const [dir, kill] of live) {
-    kill();
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // best effort
-    }
-  }
-  live.clear();
-});
 
 async function makeRemovable(dir: string): Promise<void> {
   try {
