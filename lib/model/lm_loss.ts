@@ -19,7 +19,7 @@ import {
   type ModelDType,
   policyLogprobs,
 } from "./heads.ts";
-import { parameterSpecs } from "./params.ts";
+import { type FreezeOption, trainParams } from "./params.ts";
 import { weight, type Weights } from "./qwen3.ts";
 
 /**
@@ -58,7 +58,7 @@ export interface LmTrainOptions {
    * Parameters the optimizer leaves alone: names, or a predicate on the name. Freezing
    * `model.embed_tokens.weight` of a tied model freezes the output head too (one tensor).
    */
-  freeze?: readonly string[] | ((name: string) => boolean);
+  freeze?: FreezeOption;
   /** AdamW hyper-parameters. */
   optimizer?: TrainStepSpec["optimizer"];
   /** Gradient-norm clipping (0 = none). @default 0 */
@@ -74,18 +74,8 @@ export interface LmTrainOptions {
  * @returns a spec for `buildTrainArtifacts`
  */
 export function lmTrainSpec(config: ModelConfig, options: LmTrainOptions = {}): TrainStepSpec {
-  const f = options.freeze;
-  const frozen = typeof f === "function" ? f : (name: string) => (f ?? []).includes(name);
-  const specs = parameterSpecs(config);
-  if (Array.isArray(f)) {
-    const known = new Set(specs.map((s) => s.name));
-    const unknown = f.filter((n) => !known.has(n));
-    if (unknown.length) {
-      throw new Error(`lmTrainSpec: freeze names unknown parameter(s) ${unknown.join(", ")}`);
-    }
-  }
   return {
-    params: specs.map((s) => ({ name: s.name, shape: [...s.shape], trainable: !frozen(s.name) })),
+    params: trainParams(config, { freeze: options.freeze, who: "lmTrainSpec" }),
     build: (g, params) => causalLmLoss(g, config, params),
     dtype: options.dtype ?? "float32",
     optimizer: options.optimizer,

@@ -31,7 +31,7 @@ import { type Graph, op, type TrainStepSpec, type Value } from "../graph/mod.ts"
 import type { ModelConfig } from "../model/config.ts";
 import { declareSequenceInputs, type ModelDType, policyLogprobs } from "../model/heads.ts";
 import { weight, type Weights } from "../model/qwen3.ts";
-import { type FreezeOption, trainParams } from "./_train_params.ts";
+import { type FreezeOption, trainParams } from "../model/params.ts";
 import {
   aggregateLoss,
   checkLossAggMode,

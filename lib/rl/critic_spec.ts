@@ -26,7 +26,7 @@ import type { Graph, TrainStepSpec, Value } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { criticValues, declareSequenceInputs, type ModelDType } from "../model/heads.ts";
 import { weight, type Weights } from "../model/qwen3.ts";
-import { type FreezeOption, trainParams } from "./_train_params.ts";
+import { type FreezeOption, trainParams } from "../model/params.ts";
 import { checkLossAggMode, declareAggregation, type LossAggMode } from "./aggregate.ts";
 import { valueLoss } from "./loss_value.ts";
 
