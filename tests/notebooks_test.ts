@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { quickReproduce } from "./_quick_reproduce.ts";
 
 /**
  * Every notebook in notebooks/ runs top to bottom on the Deno kernel (headless nbconvert) and
@@ -62,25 +63,12 @@ function workingCopy(): Promise<{ dir: string; reproduce: string }> {
     );
     let reproduce = Deno.env.get("GRLO_NOTEBOOK_REPRODUCE");
     if (!reproduce) {
-      reproduce = join(work, "runs", "reproduce-quick");
       const t0 = performance.now();
-      // A subprocess: the pipeline's sessions and workers stay out of this test's sanitizers.
-      const made = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-all",
-          join(root, "tasks", "reproduce.ts"),
-          "--quick",
-          "--out",
-          reproduce,
-        ],
-        cwd: root,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.ok(made.success, new TextDecoder().decode(made.stderr).slice(-3000));
+      const made = await quickReproduce(); // shared with tests/pipeline (one per test process)
+      assert.equal(made.code, 0, made.stderr.slice(-3000));
+      reproduce = made.out;
       console.error(
-        `quick reproduce output made in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        `quick reproduce output ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       );
     }
     return { dir: work, reproduce };

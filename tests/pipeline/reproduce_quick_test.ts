@@ -5,43 +5,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-
-const REPRODUCE = new URL("../../tasks/reproduce.ts", import.meta.url).pathname;
-
-async function reproduce(out: string, cache: string) {
-  const env = {
-    ...Deno.env.toObject(),
-    GRLO_CACHE_DIR: cache,
-    GRLO_SANDBOX_BWRAP: "/nonexistent/bwrap",
-    NO_COLOR: "1",
-  };
-  delete (env as Record<string, string>).GRLO_DATA_DIR;
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--no-check",
-      REPRODUCE,
-      "--quick",
-      "--out",
-      out,
-      "--threads",
-      "2",
-    ],
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
+import { quickReproduce, runQuickReproduce } from "../_quick_reproduce.ts";
 
 Deno.test("deno task reproduce --quick runs the whole pipeline offline without bubblewrap, and a rerun reuses every stage", async () => {
-  const root = await Deno.makeTempDir({ prefix: "reproduce-quick-" });
-  try {
-    const out = join(root, "out"), cache = join(root, "cache");
-    const first = await reproduce(out, cache);
+  {
+    const first = await quickReproduce();
+    const { out, cache } = first;
     assert.equal(first.code, 0, first.stderr.slice(-3000));
     const rep = JSON.parse(await Deno.readTextFile(join(out, "report.json")));
     assert.deepEqual(rep.methods.map((m: { method: string }) => m.method), [
@@ -89,7 +58,7 @@ Deno.test("deno task reproduce --quick runs the whole pipeline offline without b
     assert.ok(code.suites.some((s: { suite: string }) => s.suite === "toy-code"));
     await assert.rejects(Deno.stat(join(cache, "gsm8k")), Deno.errors.NotFound);
 
-    const again = await reproduce(out, cache);
+    const again = await runQuickReproduce(out, cache);
     assert.equal(again.code, 0, again.stderr.slice(-2000));
     const stages = [
       "world",
@@ -102,7 +71,5 @@ Deno.test("deno task reproduce --quick runs the whole pipeline offline without b
     ];
     for (const s of stages) assert.match(again.stderr, new RegExp(`\\[${s}\\] done earlier`), s);
     assert.doesNotMatch(again.stderr, /\] running ->/);
-  } finally {
-    await Deno.remove(root, { recursive: true });
   }
 });
