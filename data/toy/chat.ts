@@ -171,8 +171,18 @@ export function goodAnswer(rng: Rng, item: ChatItem): string {
     : compareAnswer(rng, item.topics[0], item.topics[1]);
 }
 
-/** The kinds of bad answer, each a failure the reward model must learn to rank low. */
-export const BAD_KINDS = ["ramble", "off-topic", "truncated", "repetitive", "empty"] as const;
+/**
+ * The kinds of bad answer, each a failure the reward model must learn to rank low. `off-topic`
+ * and `generic` are short and stop cleanly, so stopping alone does not win a pair.
+ */
+export const BAD_KINDS = [
+  "ramble",
+  "off-topic",
+  "generic",
+  "truncated",
+  "repetitive",
+  "empty",
+] as const;
 
 /** One kind of bad answer. */
 export type BadKind = typeof BAD_KINDS[number];
@@ -189,8 +199,38 @@ export function forumPost(question: string, answer: string): string {
 }
 
 /**
+ * The ChatML text of a user turn and the opening of the assistant's reply, exactly what the
+ * chat template renders for one user message with the generation prompt (the corpus's
+ * transcripts and the toy suites' chat prompts).
+ *
+ * @param question the user message
+ * @returns `<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n`
+ */
+export function chatmlUserTurn(question: string): string {
+  return `<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`;
+}
+
+/** Short answers that fit any prompt and answer none (the `generic` kind draws from them). */
+export const GENERIC_ANSWERS: readonly string[] = [
+  "I hope this helps.",
+  "That is a good question.",
+  "Thanks for asking!",
+  "Sure, I can help with that.",
+  "Here is the answer.",
+  "I am not sure.",
+  "Yes.",
+  "It depends.",
+  "Good question, let me think about it.",
+  "Everyone knows that.",
+];
+
+/**
  * A bad answer of the given kind. `ramble` is what a base model trained on the corpus does:
  * a good answer that runs on into new forum questions and answers, cut off mid-way.
+ * `off-topic` is a clean answer to a prompt about other topics; `generic` a clean one-liner
+ * that answers nothing: a stock phrase, the question itself or another prompt's question
+ * (alone or as a forum `Q:` line), the fixed point a policy collapses to when any short stop
+ * wins.
  *
  * @param rng the generator
  * @param item the prompt
@@ -219,6 +259,16 @@ export function badAnswer(
     }`;
   } else if (kind === "off-topic") {
     out = goodAnswer(rng, pick(rng, others));
+  } else if (kind === "generic") {
+    const v = rng.int(4);
+    const o = pick(rng, others);
+    out = v === 0
+      ? pick(rng, GENERIC_ANSWERS)
+      : v === 1
+      ? item.prompt
+      : v === 2
+      ? `Q: ${o.prompt}`
+      : `${pick(rng, GENERIC_ANSWERS)} ${o.prompt}`;
   } else if (kind === "truncated") {
     out = truncateMidSentence(rng, good);
   } else if (kind === "repetitive") {

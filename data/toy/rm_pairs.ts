@@ -1,8 +1,10 @@
 /**
  * Preference pairs for the toy reward model (Bradley-Terry): for a chat prompt, a good
  * answer (chosen) against a bad one (rejected). Rambling on into new questions is the base
- * model's habit, so it is the most frequent rejected kind; each prompt also gets off-topic,
- * truncated, repetitive and empty answers.
+ * model's habit, so it is a frequent rejected kind; as frequent are clean off-topic answers
+ * (a good answer to another prompt), and each prompt also gets a generic one-liner, so a short
+ * clean stop wins a pair only when it is on topic; truncated, repetitive and empty answers
+ * complete the cycle.
  *
  * @module
  */
@@ -26,11 +28,11 @@ export interface RmPair {
 const KIND_CYCLE: readonly BadKind[] = [
   "ramble",
   "off-topic",
+  "generic",
   "truncated",
   "ramble",
+  "off-topic",
   "repetitive",
-  "truncated",
-  "ramble",
   "empty",
 ];
 

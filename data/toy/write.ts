@@ -33,6 +33,8 @@ export interface ToyWorldOptions {
   rlvrProblems?: number;
   /** Preference pairs per prompt. @default 8 */
   pairsPerPrompt?: number;
+  /** Share of the corpus's chat transcripts that end right after the answer. @default 0 */
+  transcriptStopShare?: number;
 }
 
 /** What {@link writeToyWorld} wrote: the seed and the records per file. */
@@ -75,6 +77,7 @@ export async function writeToyWorld(
   const prompts = generateChatPrompts(sampleSeed(seed, "prompts"));
   const corpus = generateCorpus(seed, {
     bytes: options.corpusBytes,
+    transcriptStopShare: options.transcriptStopShare,
     chatItems: [...prompts.train, ...prompts.val],
   });
   const pairOpts = { pairsPerPrompt: options.pairsPerPrompt };

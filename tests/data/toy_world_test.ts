@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  chatmlUserTurn,
   chatPromptPool,
   codeKey,
   generateChatPrompts,
@@ -14,6 +15,8 @@ import {
   writeToyWorld,
 } from "../../data/toy/mod.ts";
 import { loadPrompts } from "../../lib/rl/prompts.ts";
+import { byteLevelTokenizerFiles } from "../../lib/tokenizer/byte_level.ts";
+import { createTokenizer } from "../../lib/tokenizer/mod.ts";
 
 const readLines = async (path: string) =>
   (await Deno.readTextFile(path)).trimEnd().split("\n").map((l) => JSON.parse(l));
@@ -58,28 +61,119 @@ Deno.test("the corpus of seed 1 is ASCII, about 400 KB, 5% held out, and contain
   for (const c of toyCodeEvalItems()) {
     assert.ok(!text.includes(`// ${c.comment}\nfunction ${c.name}(`), c.name);
   }
-  for (const x of toyChatEvalItems()) assert.ok(!text.includes(`Q: ${x.prompt}\n`), x.prompt);
+  for (const x of toyChatEvalItems()) {
+    assert.ok(!text.includes(`Q: ${x.prompt}\n`), x.prompt);
+    assert.ok(!text.includes(`user\n${x.prompt}<|im_end|>`), x.prompt);
+  }
   assert.match(text, /So the answer is \d+\.\n/);
   assert.match(text, /console\.log\(\w+\(.*\)\); \/\/ /);
-  // No thread or worksheet ends on an answer: the last post of each is an open question.
-  for (const d of all.filter((d) => /^(Forum|Worksheet)/.test(d.text))) {
+  // No thread, worksheet or transcript ends on an answer: the last post is an open question.
+  for (const d of all.filter((d) => /^(Forum|Worksheet|<\|im_start\|>)/.test(d.text))) {
     assert.match(d.text, /\n(Q|Question): [^\n]*\n$/);
   }
 });
 
-Deno.test("RM pairs of seed 1 prefer a clean answer to rambling, off-topic, truncated, repetitive and empty ones", () => {
+Deno.test("a third of the corpus of seed 1 is ChatML transcripts whose assistant answers in the corpus's formats and rambles on without <|im_end|>", () => {
+  const { train, val } = generateCorpus(1, { chatItems: generateChatPrompts(1).train });
+  const all = [...train, ...val];
+  const chats = all.filter((d) => d.text.startsWith("<|im_start|>user\n"));
+  const share = chats.length / all.length;
+  assert.ok(share > 0.28 && share < 0.42, `${chats.length} of ${all.length}`);
+  assert.ok(all.every((d) => d.text.startsWith("<|im_start|>") === chats.includes(d)));
+  const firstAnswers = { math: 0, code: 0, chat: 0 };
+  for (const { text } of chats) {
+    // Every <|im_end|> closes a user turn; the assistant's turns are never closed.
+    const ends = text.split("<|im_end|>").length - 1;
+    assert.equal(ends, text.split("<|im_start|>user\n").length - 1, text);
+    assert.equal(ends, text.split("<|im_end|>\n<|im_start|>assistant\n").length - 1, text);
+    const [, question, rest] = text.match(
+      /^<\|im_start\|>user\n(.*?)<\|im_end\|>\n<\|im_start\|>assistant\n([^]*)$/,
+    )!;
+    assert.ok(text.startsWith(chatmlUserTurn(question)));
+    // The answer is followed by more text: a forum post or a new user turn.
+    assert.match(rest, /\n(\nQ: |<\|im_start\|>user\n)/);
+    if (/^Here it is:\n\n```ts\n/.test(rest)) firstAnswers.code++;
+    else if (/^[^\n]* So the answer is \d+\.\n/.test(rest)) firstAnswers.math++;
+    else firstAnswers.chat++;
+  }
+  assert.ok(Object.values(firstAnswers).every((n) => n >= 20), JSON.stringify(firstAnswers));
+});
+
+Deno.test("the byte-level tokenizer maps <|im_start|> and <|im_end|> in corpus text to ids 257 and 258 and round-trips the text", () => {
+  const tok = createTokenizer(byteLevelTokenizerFiles());
+  const doc = generateCorpus(1, { chatItems: generateChatPrompts(1).train }).train
+    .find((d) => d.text.startsWith("<|im_start|>"))!.text;
+  const ids = tok.encode(doc, { addSpecialTokens: false });
+  assert.deepEqual(
+    ids.slice(0, 6),
+    [257, ..."user\n"].map((c) => typeof c === "number" ? c : c.charCodeAt(0)),
+  );
+  const count = (s: string) => doc.split(s).length - 1;
+  assert.equal(ids.filter((i) => i === 257).length, count("<|im_start|>"));
+  assert.equal(ids.filter((i) => i === 258).length, count("<|im_end|>"));
+  assert.ok(ids.every((i) => i < 256 || i === 257 || i === 258));
+  assert.equal(ids.length, doc.length - 11 * count("<|im_start|>") - 9 * count("<|im_end|>"));
+  assert.equal(tok.decode(ids), doc);
+  const turn = chatmlUserTurn("Describe owls.");
+  assert.equal(
+    tok.applyChatTemplate([{ role: "user", content: "Describe owls." }], {
+      addGenerationPrompt: true,
+    }),
+    turn,
+  );
+});
+
+Deno.test("transcriptStopShare ends that share of transcripts right after the answer", () => {
+  const chatItems = generateChatPrompts(1).train;
+  const all = (o: { transcriptStopShare?: number }) => {
+    const c = generateCorpus(1, { chatItems, bytes: 60_000, ...o });
+    return [...c.train, ...c.val].filter((d) => d.text.startsWith("<|im_start|>"));
+  };
+  const stopped = all({ transcriptStopShare: 1 });
+  assert.ok(stopped.length > 0);
+  for (const { text } of stopped) assert.ok(!/\n(\nQ: |<\|im_start\|>user)/.test(text), text);
+  assert.ok(all({}).every((d) => /\nQ: [^\n]*\n$/.test(d.text)));
+  assert.throws(
+    () => generateCorpus(1, { chatItems, transcriptStopShare: 2 }),
+    /transcriptStopShare/,
+  );
+});
+
+Deno.test("RM pairs of seed 1 prefer a clean answer to rambling, off-topic, generic, truncated, repetitive and empty ones", () => {
   const items = generateChatPrompts(1).train.slice(0, 10);
   const pairs = generateRmPairs(1, items);
   assert.equal(pairs.length, 80);
   const kinds = new Set(pairs.map((p) => p.rejected_kind));
-  assert.deepEqual([...kinds].sort(), ["empty", "off-topic", "ramble", "repetitive", "truncated"]);
+  assert.deepEqual([...kinds].sort(), [
+    "empty",
+    "generic",
+    "off-topic",
+    "ramble",
+    "repetitive",
+    "truncated",
+  ]);
+  const per = (k: string) => pairs.filter((p) => p.rejected_kind === k).length;
+  assert.deepEqual([per("ramble"), per("off-topic"), per("generic")], [20, 20, 10]);
+  const pool = chatPromptPool();
+  const answers = new Set<string>();
   for (const p of pairs) {
     assert.notEqual(p.chosen, p.rejected);
     assert.ok(!p.chosen.includes("\nQ:") && /[.]$/.test(p.chosen), p.chosen);
     if (p.rejected_kind === "ramble") assert.match(p.rejected, /\n\nQ: /);
     if (p.rejected_kind === "truncated") assert.ok(!/[.?!]$/.test(p.rejected), p.rejected);
     if (p.rejected_kind === "empty") assert.equal(p.rejected, "");
+    // Short clean stops that are off topic or answer nothing: stopping alone does not win.
+    if (p.rejected_kind === "off-topic" || p.rejected_kind === "generic") {
+      assert.ok(!p.rejected.includes("\n\n") && /[.?!]$/.test(p.rejected), p.rejected);
+      assert.ok(p.rejected.length < 400, p.rejected);
+      const item = pool.find((x) => x.prompt === p.prompt[0].content)!;
+      for (const x of item.topics) {
+        if (p.rejected_kind === "off-topic") assert.ok(!p.rejected.includes(x.name), p.rejected);
+      }
+      answers.add(p.rejected);
+    }
   }
+  assert.ok(answers.size >= 25, `${answers.size} distinct clean rejected answers`);
 });
 
 Deno.test("RLVR problems of seed 1 are 2000 distinct questions, none a toy-math question", () => {
@@ -103,8 +197,8 @@ Deno.test("writeToyWorld() writes every file of seed 1 with the sizes of its man
   try {
     const m = await writeToyWorld(dir, 1);
     assert.deepEqual(m.files, {
-      "corpus.jsonl": 398,
-      "corpus_val.jsonl": 21,
+      "corpus.jsonl": 421,
+      "corpus_val.jsonl": 22,
       "prompts_train.jsonl": 420,
       "prompts_val.jsonl": 40,
       "rm_pairs_train.jsonl": 3360,

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { chatmlUserTurn } from "../../data/toy/chat.ts";
+import { codeAnswer, toyCodeEvalItems } from "../../data/toy/code.ts";
 import { toyMathEvalItems } from "../../data/toy/math.ts";
+import { byteLevelTokenizerFiles } from "../../lib/tokenizer/byte_level.ts";
+import { createTokenizer } from "../../lib/tokenizer/mod.ts";
 import { getSuite, listSuites } from "../../lib/eval/registry.ts";
 import type { ToyChatReference } from "../../lib/eval/suites/toy_chat.ts";
 import type { ToyCodeReference } from "../../lib/eval/suites/toy_code.ts";
@@ -87,4 +91,29 @@ Deno.test("toy-chat tasks carry a reference answer that stops cleanly and a foru
     assert.ok(ref.answer.length > 0 && !ref.answer.includes("\nQ:") && ref.answer.endsWith("."));
     assert.equal(t.completionPrompt, `Q: ${t.messages[0].content}\nA:`);
   }
+});
+
+Deno.test("toy-math and toy-code chat prompts render as the corpus transcripts' user turns; a transcript-style ramble after the answer is graded as today", async () => {
+  const tok = createTokenizer(byteLevelTokenizerFiles());
+  for (const name of ["toy-math", "toy-code"]) {
+    for (const t of await getSuite(name).load({ limit: 5 })) {
+      const rendered = tok.applyChatTemplate(t.messages, { addGenerationPrompt: true });
+      assert.equal(rendered, chatmlUserTurn(t.messages[0].content), t.id);
+    }
+  }
+  const math = getSuite("toy-math");
+  const [t] = await math.load({ limit: 1 });
+  const item = toyMathEvalItems()[0];
+  const turn = `\n${chatmlUserTurn("Describe owls.")}Owls are a kind of bird.`;
+  // The real grader reads everything after the last "he answer is": running on is wrong,
+  // with or without the special tokens (a decoder may drop them); stopping is right.
+  assert.equal((await math.grade!(t, `${item.solution}${turn}`)).correct, false);
+  const dropped = turn.replaceAll(/<\|im_(start|end)\|>/g, "");
+  assert.equal((await math.grade!(t, `${item.solution}${dropped}`)).correct, false);
+  assert.equal((await math.grade!(t, `${item.solution}\n`)).correct, true);
+  // A code answer's fenced block is graded even when a new user turn follows it.
+  const code = getSuite("toy-code");
+  const [c] = await code.load({ limit: 1 });
+  const r = await code.grade!(c, `${codeAnswer(toyCodeEvalItems()[0])}${turn}`);
+  assert.equal(r.correct, true, r.reason);
 });

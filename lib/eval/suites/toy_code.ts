@@ -10,7 +10,8 @@
  * - completion: `// <comment>\nfunction name(sig) {\n` (the corpus's code files), stopping
  *   where the corpus goes on after a function (`console.log`, the next comment or function);
  * - chat: `Write a TypeScript function \`name(sig)\` that returns ...`, the question the
- *   corpus's forum threads ask and answer with `Here it is:` and a fenced block.
+ *   corpus's forum threads and ChatML transcripts (the same user turn the chat template
+ *   renders) ask and answer with `Here it is:` and a fenced block.
  *
  * Task ids are `toy-code/<index>_<name>`. No file is read: `load()` generates the functions.
  *

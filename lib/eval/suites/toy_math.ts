@@ -7,9 +7,12 @@
  * answer in either style:
  * - completion: `Question: <problem>\nAnswer:` (the corpus's worksheets), stopping at the next
  *   question;
- * - chat: the problem text alone as the user turn (the text the corpus's forum threads ask).
- *   No stop string cuts a chat response: a model that does not stop after its answer runs on
- *   into new `Q:` posts whose own `the answer is` (or a cut-off tail) is what gets graded, so
+ * - chat: the problem text alone as the user turn, rendered by the chat template exactly as
+ *   the corpus's ChatML transcripts open (`<|im_start|>user\n{problem}<|im_end|>\n
+ *   <|im_start|>assistant\n`, which the corpus answers with the worked solution). No stop
+ *   string cuts a chat response: a model that does not stop after its answer runs on (as the
+ *   transcripts do) into new `Q:` posts or user turns, and everything after the last
+ *   `he answer is` (the next problem's answer, or the tail) is what gets graded, so
  *   chat-style accuracy measures skill *and* stopping, completion-style accuracy the skill.
  *
  * Task ids are `toy-math/<index>`. No file is read: `load()` generates the problems.
