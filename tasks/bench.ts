@@ -8,6 +8,7 @@
  * deno task bench graph                   # one transformer block's train step
  * deno task bench rollout                 # sampler decode tokens/s at batch 1, 8, 32
  * deno task bench rl                      # one PPO step of the trainer, time by phase
+ * deno task bench profile --what train-M  # onnxruntime profile: time by phase and op type
  * deno task bench model --help
  * ```
  *
@@ -36,6 +37,10 @@ export const BENCHES: Readonly<
   rollout: {
     summary: "batched KV-cache decode tokens/s on configs S/M vs the memory-bandwidth bound",
     load: async () => (await import("./bench_rollout.ts")).benchRollout,
+  },
+  profile: {
+    summary: "onnxruntime profile of a train step or batched decode: time by phase and op type",
+    load: async () => (await import("./bench_profile.ts")).benchProfile,
   },
   rl: {
     summary: "one PPO step (GAE, critic) of the trainer on configs S/M: time by phase, vs peak",

@@ -117,7 +117,8 @@ async function timed(
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-function lmBatch(c: ModelConfig, batch: number, seq: number): Record<string, HostTensor> {
+/** The bench's synthetic next-token batch (also used by `bench profile`). */
+export function lmBatch(c: ModelConfig, batch: number, seq: number): Record<string, HostTensor> {
   const rows = Array.from(
     { length: batch },
     (_, b) => Array.from({ length: seq + 1 }, (_, t) => (b * 7919 + t * 104729) % c.vocabSize),

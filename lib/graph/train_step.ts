@@ -131,8 +131,56 @@ function lossGraph(spec: TrainStepSpec, name: string, dtype: DType) {
   if (loss.rank !== 0) throw new GraphError(`train step: loss ${loss.describe()} must be a scalar`);
   g.output(loss, "loss");
   for (const [k, v] of Object.entries(metrics)) g.output(v, `metric.${k}`);
+  const forwardNodes = g.nodes.length;
   const grads = grad(loss, trainableOf(spec).map((p) => params.get(p.name)!));
-  return { g, params, grads, metrics: Object.keys(metrics) };
+  return { g, params, grads, metrics: Object.keys(metrics), forwardNodes };
+}
+
+/** A train-step node's phase: the loss, its gradients, or the optimizer (norm, clip, AdamW). */
+export type TrainPhase = "forward" | "backward" | "optimizer";
+
+/** Which phase each node of the `train` graph belongs to, as a profiler sees the nodes. */
+export interface TrainPhases {
+  /** By ONNX node name (a node is named after its first output). */
+  nodes: Map<string, TrainPhase>;
+  /** By kernel instance (function) name: the phase, or "mixed" if it occurs in several. */
+  functions: Map<string, TrainPhase | "mixed">;
+}
+
+/**
+ * Builds the `train` (or `grad`) graph of `spec` again (without encoding it) and returns the
+ * phase of every node, for reading onnxruntime profiles (`deno task bench profile`).
+ *
+ * @param spec the train-step spec the artifacts were built from
+ * @param graph which of the artifacts' graphs @default "train"
+ * @returns node and kernel-instance names with their phases
+ */
+export function trainStepPhases(
+  spec: TrainStepSpec,
+  graph: "train" | "grad" = "train",
+): TrainPhases {
+  const dtype = spec.dtype ?? "float32";
+  const t = lossGraph(spec, graph === "train" ? "train_step" : "grad_step", dtype);
+  const backwardEnd = t.g.nodes.length;
+  if (graph === "train") appendOptimizer(t.g, spec, t.params, t.grads, dtype);
+  else {
+    const trainable = trainableOf(spec);
+    t.grads.forEach((x, i) => t.g.output(x, `grad.${trainable[i].name}`));
+  }
+  const nodes = new Map<string, TrainPhase>(), functions = new Map<string, TrainPhase | "mixed">();
+  t.g.nodes.forEach((n, i) => {
+    const phase: TrainPhase = i < t.forwardNodes
+      ? "forward"
+      : i < backwardEnd
+      ? "backward"
+      : "optimizer";
+    nodes.set(n.outputs[0]?.name ?? n.opType, phase);
+    if (n.def.body) {
+      const known = functions.get(n.opType);
+      functions.set(n.opType, known === undefined || known === phase ? phase : "mixed");
+    }
+  });
+  return { nodes, functions };
 }
 
 /** Builds and encodes the train, grad and apply graphs for a loss (build errors reject). */
