@@ -58,6 +58,12 @@ const spec = {
     batch: { type: "string", default: "4", valueName: "B", description: "sequences per batch" },
     seq: { type: "string", default: "256", valueName: "T", description: "tokens per sequence" },
     threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
+    optimizer: {
+      type: "string",
+      default: "auto",
+      valueName: "auto|graph|host",
+      description: "train step: where AdamW runs (auto: the runner's default)",
+    },
     profile: {
       type: "boolean",
       description: "write onnxruntime traces to /tmp and print the top op types",
@@ -145,6 +151,7 @@ async function benchOne(
     threads: number;
     runs: number;
     profile: boolean;
+    optimizer?: "graph" | "host";
   },
   peak: () => Promise<{ wall: number; cpu: number }>,
 ): Promise<ModelBenchRecord> {
@@ -174,7 +181,7 @@ async function benchOne(
     const runner = TrainRunner.create(
       artifacts,
       new Map([...params].map(([k, t]) => [k, t.data])),
-      sessionOptions,
+      { ...sessionOptions, optimizer: o.optimizer },
     );
     await runner.step(feeds, 1e-5); // creates the session (timed separately from the warm-up)
     sessionSeconds = (performance.now() - t0) / 1000;
@@ -216,6 +223,12 @@ function benchSession(threads: number): SessionOptions {
   return { ep: "cpu", threads };
 }
 
+function optimizerOption(v: string): "graph" | "host" | undefined {
+  if (v === "auto") return undefined;
+  if (v === "graph" || v === "host") return v;
+  throw new CliError(`--optimizer: "${v}" is not auto, graph or host`);
+}
+
 /** Runs the bench; prints the table and one JSON line per measurement; returns the records. */
 export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[]> {
   const cli = parseCli(args, spec);
@@ -233,6 +246,7 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     threads: positiveInt("threads", cli.values.threads),
     runs: positiveInt("runs", cli.values.runs),
     profile: cli.values.profile,
+    optimizer: optimizerOption(cli.values.optimizer),
   };
   const peak = () => measureGemm({ session: benchSession(o.threads), runs: 3 });
   const load = () => Deno.loadavg()[0].toFixed(2);

@@ -40,6 +40,12 @@ const spec = {
     runs: { type: "string", default: "3", valueName: "N", description: "profiled runs" },
     threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
     top: { type: "string", default: "12", valueName: "N", description: "rows per table" },
+    optimizer: {
+      type: "string",
+      default: "auto",
+      valueName: "auto|graph|host",
+      description: "train: where AdamW runs (auto: the runner's default)",
+    },
   },
   examples: [
     "deno task bench profile --what train-M",
@@ -52,7 +58,7 @@ const load = () => Deno.loadavg()[0].toFixed(2);
 
 async function profileTrain(
   name: "S" | "M",
-  o: { runs: number; threads: number; top: number },
+  o: { runs: number; threads: number; top: number; optimizer?: "graph" | "host" },
 ) {
   const { runs, threads, top } = o;
   const c = benchConfig(name);
@@ -64,15 +70,17 @@ async function profileTrain(
     ep: "cpu",
     threads,
     profilePrefix: prefix,
+    optimizer: o.optimizer,
   });
-  const phases = trainStepPhases(trainSpec);
+  const phases = trainStepPhases(trainSpec, runner.optimizer === "host" ? "grad" : "train");
   const feeds = lmBatch(c, 4, 256);
   await runner.step(feeds, 1e-5); // session creation + warm-up (not counted)
-  const wall: number[] = [];
+  const wall: number[] = [], hostMs: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), h0 = runner.hostOptimizerMs;
     await runner.step(feeds, 1e-5);
     wall.push(performance.now() - t0);
+    hostMs.push(runner.hostOptimizerMs - h0);
   }
   await runner.release(); // writes the trace
   const trace = await readProfile(prefix);
@@ -86,13 +94,20 @@ async function profileTrain(
   const kernelUs = nodes.reduce((s, n) => s + n.us, 0);
   const runUs = timed.reduce((s, r) => s + r.us, 0);
   const wallUs = wall.reduce((s, w) => s + w * 1000, 0);
+  // With the host optimizer the graph is `grad` (forward and backward only); the runner times
+  // its host pass, which is taken out of "outside the runtime".
+  const hostUs = hostMs.reduce((s, x) => s + x * 1000, 0);
   const byPhase: [string, number][] = [
     ...sumBy(nodes, phaseOf),
+    ...(runner.optimizer === "host"
+      ? [["optimizer on the host (norm, clip, AdamW)", hostUs] as [string, number]]
+      : []),
     ["executor (model_run - kernels)", runUs - kernelUs],
-    ["outside the runtime (feeds, copies)", wallUs - runUs],
+    ["outside the runtime (feeds, copies)", wallUs - runUs - hostUs],
   ];
   const lines = [
-    `train step, config ${name}, batch 4 x seq 256, ${threads} threads, ${runs} profiled steps; ` +
+    `train step, config ${name}, batch 4 x seq 256, ${threads} threads, optimizer in the ` +
+    `${runner.optimizer === "host" ? "host (fused pass)" : "graph"}, ${runs} profiled steps; ` +
     `median step ${median(wall).toFixed(0)} ms; load average ${load()}`,
     `  trace ${trace.path}`,
     ...msTable("by phase (share of the step's wall time)", byPhase, runs, wallUs),
@@ -185,8 +200,15 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
   const top = positiveInt("top", v.top);
   const train = /^train-(S|M)$/.exec(v.what), decode = /^decode-(S|M)-b(\d+)$/.exec(v.what);
   let lines: string[];
+  const optimizer = v.optimizer === "auto"
+    ? undefined
+    : v.optimizer === "graph" || v.optimizer === "host"
+    ? v.optimizer
+    : (() => {
+      throw new CliError(`--optimizer: "${v.optimizer}" is not auto, graph or host`);
+    })();
   if (train) {
-    lines = await profileTrain(train[1] as "S" | "M", { runs, threads, top });
+    lines = await profileTrain(train[1] as "S" | "M", { runs, threads, top, optimizer });
   } else if (decode) {
     lines = await profileDecode(
       decode[1] as "S" | "M",

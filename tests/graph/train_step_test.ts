@@ -139,3 +139,49 @@ Deno.test("train-step artifacts are saved, reloaded with a verified hash, and re
   await assert.rejects(() => loadTrainArtifacts(`${dir}/copy`), /do not match manifest/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("the host optimizer (fused AdamW pass after the grad graph) matches the train graph's AdamW step for step", async () => {
+  const a = await buildTrainArtifacts({
+    params: tinyLmParams(cfg),
+    build: (g, P) => ({ loss: tinyLmLoss(g, P, cfg) }),
+    optimizer: { weightDecay: 0.1, beta2: 0.95 },
+    maxGradNorm: 0.5, // small enough to clip
+  });
+  const graph = TrainRunner.create(a, tinyLmInit(cfg, 3), { ep: "cpu", optimizer: "graph" });
+  const host = TrainRunner.create(a, tinyLmInit(cfg, 3), { ep: "cpu", optimizer: "host" });
+  assert.equal(TrainRunner.create(a, tinyLmInit(cfg, 3), { ep: "cpu" }).optimizer, "host");
+  const corpus = tinyCorpus(cfg, 64, 4);
+  let clipped = 0;
+  for (let s = 0; s < 5; s++) {
+    const rows = Array.from({ length: cfg.batch }, (_, i) => corpus[(s * cfg.batch + i) % 64]);
+    const batch = batchOf(rows, cfg);
+    const [rg, rh] = [await graph.step(batch, 1e-2), await host.step(batch, 1e-2)];
+    if (rg.gradNorm > 0.5) clipped++;
+    assert.ok(Math.abs(rg.loss - rh.loss) <= 1e-5 * (1 + Math.abs(rg.loss)), `loss step ${s}`);
+    assert.ok(Math.abs(rg.gradNorm - rh.gradNorm) <= 1e-4 * rg.gradNorm, `norm step ${s}`);
+  }
+  assert.ok(clipped > 0, "the test must exercise clipping");
+  assert.equal(host.state.step, 5);
+  for (const [name, want] of graph.state.params) {
+    const got = host.state.params.get(name)!;
+    for (let i = 0; i < want.length; i++) {
+      const [w, x] = [Number(want[i]), Number(got[i])];
+      assert.ok(Math.abs(w - x) <= 1e-5 * (1 + Math.abs(w)), `${name}[${i}]: ${x} vs ${w}`);
+    }
+    for (const k of ["m", "v"] as const) {
+      const wm = graph.state[k].get(name)!, gm = host.state[k].get(name)!;
+      // Moments near zero carry cancellation from earlier steps: allow ~16 fp32 ulps of the
+      // tensor's largest moment.
+      const scale = Array.from(wm as Float32Array).reduce((a, b) => Math.max(a, Math.abs(b)), 0);
+      for (let i = 0; i < wm.length; i++) {
+        const [w, x] = [Number(wm[i]), Number(gm[i])];
+        assert.ok(
+          Math.abs(w - x) <= 1e-5 * Math.abs(w) + 1e-6 * scale,
+          `${k}.${name}[${i}]: ${x} vs ${w}`,
+        );
+      }
+    }
+  }
+  await graph.release();
+  await host.release();
+});
