@@ -34,6 +34,13 @@ export const TOY_SUITES = ["toy-chat", "toy-math", "toy-code"] as const;
  */
 const RM_MAX_LENGTH = 256;
 
+/**
+ * Share of the corpus's chat transcripts that end right after the answer: a real base model
+ * stops by itself now and then, and RL can only reinforce a stop it sometimes makes; the rest
+ * ramble on into new questions, so the base model mostly does not stop.
+ */
+const STOP_SHARE = 0.1;
+
 /** How big a toy run is. */
 export interface ToySizes {
   corpusBytes: number;
@@ -163,8 +170,12 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
   const world = await runStage(
     worldDir,
     "world",
-    stageKey({ worldSeed, corpusBytes: sizes.corpusBytes }),
-    async () => await writeToyWorld(worldDir, worldSeed, { corpusBytes: sizes.corpusBytes }),
+    stageKey({ worldSeed, corpusBytes: sizes.corpusBytes, transcriptStopShare: STOP_SHARE, v: 2 }),
+    async () =>
+      await writeToyWorld(worldDir, worldSeed, {
+        corpusBytes: sizes.corpusBytes,
+        transcriptStopShare: STOP_SHARE,
+      }),
     log,
   );
   const w = (f: string) => join(worldDir, f);
