@@ -54,6 +54,8 @@ export interface ReproduceReport {
   ratios: { data: number | null; compute: number | null; note: string };
   pretrain: Record<string, number> | null;
   rewardModel: Record<string, number> | null;
+  /** The base model with completion prompts (the corpus's formats): its latent skill. */
+  latentSkill: SuiteNumber[];
 }
 
 const T95: Record<number, number> = {
@@ -158,6 +160,7 @@ export function buildReport(r: ToyPipelineResult, profile: string): ReproduceRep
     },
     pretrain: r.pretrain.final,
     rewardModel: r.rewardModel.final,
+    latentSkill: r.latentSkill.suites.map(suiteNumber),
   };
 }
 
@@ -204,6 +207,13 @@ export function formatReport(rep: ReproduceReport): string[] {
         }`,
       );
     }
+  }
+  if (rep.latentSkill.length) {
+    lines.push(
+      `base with completion prompts (latent skill): ${
+        rep.latentSkill.map((s) => `${s.suite} ${pct(s.value).trim()}`).join(", ")
+      }`,
+    );
   }
   if (rep.ratios.data !== null) {
     lines.push(

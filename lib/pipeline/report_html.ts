@@ -35,7 +35,15 @@ function transferTable(rep: ReproduceReport): string {
       pct(m.average)
     }</b></td><td>${pct(m.cleanStopRate)}</td></tr>`
   );
-  return `<table>${head}${rows.join("")}</table>`;
+  const latent = rep.latentSkill.length
+    ? `<tr><td>base, completion prompts <small>(latent skill)</small></td>${
+      suites.map((s) => {
+        const l = rep.latentSkill.find((x) => x.suite === s.suite);
+        return `<td>${l ? pct(l.value) : "–"}</td>`;
+      }).join("")
+    }<td colspan="5"></td></tr>`
+    : "";
+  return `<table>${head}${rows.join("")}${latent}</table>`;
 }
 
 function costTable(rep: ReproduceReport): string {

@@ -119,6 +119,8 @@ export interface ToyPipelineResult {
   out: string;
   sizes: ToySizes;
   evaluations: EvaluatedStage[];
+  /** The base model on toy-math and toy-code with completion prompts (its latent skill). */
+  latentSkill: EvalSummaryFile;
   costs: StageCost[];
   pretrain: { final: Record<string, number> | null; metrics: string };
   rewardModel: { final: Record<string, number> | null; metrics: string };
@@ -231,23 +233,25 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
     seed: number | null,
     model: string,
     upstream: string,
+    style: "chat" | "completion" = "chat",
   ) => {
     const dir = join(out, "eval", stage);
+    const suites = style === "chat" ? [...TOY_SUITES] : ["toy-math", "toy-code"];
     const rec = await runStage(
       dir,
       `evaluate ${stage}`,
-      stageKey({ upstream, sizes, rm: rm.key }),
+      stageKey({ upstream, sizes, rm: rm.key, style }),
       async () => {
         const source = await openGenerator({ model, modelName: stage, threads });
         const rewardModel = await RewardModel.load(rm.result.model, { name: "toy-rm", threads });
         try {
           return await runEval({
             out: dir,
-            suites: [...TOY_SUITES],
+            suites,
             generator: source.generator,
             model: source.identity,
             tokenizer: source.tokenizer,
-            settings: { ...DEFAULT_GENERATION, maxTokens: sizes.maxTokens, promptStyle: "chat" },
+            settings: { ...DEFAULT_GENERATION, maxTokens: sizes.maxTokens, promptStyle: style },
             limit: sizes.evalLimit,
             rewardModel,
             progressWrite: (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)),
@@ -259,10 +263,19 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
       },
       log,
     );
-    evaluations.push({ stage, method, seed, model, summary: rec.result });
+    return { stage, method, seed, model, summary: rec.result };
   };
 
-  await evaluate("base", "base", null, base.result.model, base.key);
+  evaluations.push(await evaluate("base", "base", null, base.result.model, base.key));
+  // The latent skill: the same base model prompted in the corpus's own completion formats.
+  const latent = await evaluate(
+    "base-completion",
+    "base",
+    null,
+    base.result.model,
+    base.key,
+    "completion",
+  );
 
   const rlStage = async (
     method: "grlo" | "rlvr" | "grlo-rlvr",
@@ -303,7 +316,7 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
       log,
     );
     costs.push(await trainingCost(stage, dir, rec.seconds, rec.cpuSeconds));
-    await evaluate(stage, method, seed, rec.result.model, rec.key);
+    evaluations.push(await evaluate(stage, method, seed, rec.result.model, rec.key));
     return { model: rec.result.model, key: rec.key };
   };
 
@@ -317,6 +330,7 @@ export async function runToyPipeline(o: ToyPipelineOptions): Promise<ToyPipeline
     out,
     sizes,
     evaluations,
+    latentSkill: latent.summary,
     costs,
     pretrain: { final: base.result.final, metrics: join(baseDir, "metrics.jsonl") },
     rewardModel: { final: rm.result.final, metrics: join(rmDir, "metrics.jsonl") },

@@ -120,6 +120,10 @@ Deno.test("buildReport() gives per-method numbers with CIs, mean over seeds, cle
         wallSeconds: 160,
       },
     ],
+    latentSkill: {
+      ...stage("base-completion", "base", null, 0.4, 0.25, 0, 0).summary,
+      suites: [suite("toy-math", "math", 0.4, 100, 0), suite("toy-code", "code", 0.25, 100, 0)],
+    },
     pretrain: { final: { "val/loss": 1.5 }, metrics: "" },
     rewardModel: { final: { "val/accuracy": 0.9 }, metrics: "" },
   };
@@ -145,4 +149,8 @@ Deno.test("buildReport() gives per-method numbers with CIs, mean over seeds, cle
   const text = formatReport(rep).join("\n");
   assert.match(text, /grlo vs base: improved toy-chat \+50\.0.*toy-math \+30\.0/);
   assert.match(text, /RLVR \/ GRLO: 3\.00x the prompts, 4\.00x the CPU time/);
+  assert.match(
+    text,
+    /base with completion prompts \(latent skill\): toy-math 40\.0, toy-code 25\.0/,
+  );
 });
