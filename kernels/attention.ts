@@ -92,6 +92,78 @@ export function attention(q: Value, k: Value, v: Value, bias: Value, o: Attentio
   })[0];
 }
 
+/**
+ * Attention of T new queries over a KV prefix (`kPast`, `vPast` [B, Hkv, P, D]) followed by the
+ * new keys and values (`kNew`, `vNew` [B, Hkv, T, D]), without concatenating them: the scores
+ * of both parts are concatenated instead ([B, Hq, T, P+T], D times smaller than the cache), the
+ * softmax runs once, and the output is `P_past V_past + P_new V_new`. Equal to
+ * `attention(q, concat(kPast, kNew), concat(vPast, vNew), bias)`; for decode graphs, where the
+ * concatenation would copy the whole cache of every layer on every step. Inference only (no
+ * gradient rule). P may be 0 (a prefill).
+ */
+export const PREFIX_ATTENTION: OpDef = {
+  opType: "PrefixAttention",
+  domain: KIT_DOMAIN,
+  attrs: { numHeads: "int", numKvHeads: "int", scale: "float" },
+  infer: (inputs, attrs) => {
+    const [q, kp, vp, kn, vn, bias] = inputs as Value[];
+    const all = inputs as Value[];
+    const dtype = floatDtype("PrefixAttention", all);
+    for (const x of all) {
+      if (x.rank !== 4) kernelFail("PrefixAttention", all, `${x.name} must be 4-D`);
+    }
+    const hq = attrs.numHeads as number, hkv = attrs.numKvHeads as number;
+    if (hq % hkv !== 0) kernelFail("PrefixAttention", all, `${hq} heads over ${hkv} kv heads`);
+    sameDim("PrefixAttention", all, q.shape[1], hq, "query heads");
+    for (const x of [kp, vp, kn, vn]) sameDim("PrefixAttention", all, x.shape[1], hkv, "kv heads");
+    sameDim("PrefixAttention", all, kp.shape[2], vp.shape[2], "past key vs value length");
+    sameDim("PrefixAttention", all, kn.shape[2], q.shape[2], "new keys vs queries");
+    sameDim("PrefixAttention", all, vn.shape[2], q.shape[2], "new values vs queries");
+    sameDim("PrefixAttention", all, bias.shape[2], q.shape[2], "bias rows vs queries");
+    return [{ dtype, shape: [q.shape[0], hq, q.shape[2], vn.shape[3]] }];
+  },
+  body: ([q, kp, vp, kn, vn, bias], attrs) => {
+    const hq = attrs.numHeads as number, hkv = attrs.numKvHeads as number;
+    // Everything stays in the grouped view [B,Hkv,G*T,.] except the bias add and the softmax:
+    // the past part may be empty (P = 0), and Reshape cannot infer -1 for an empty tensor.
+    const sc = attrs.scale as number, qg = group(q, hkv); // [B,Hkv,G*T,D]
+    const sPast = op.mul(op.matmul(qg, swap(kp)), sc); // [B,Hkv,G*T,P]
+    const sNew = op.mul(op.matmul(qg, swap(kn)), sc); // [B,Hkv,G*T,T]
+    const scores = group(op.concat([sPast, sNew], 3), hq); // [B,Hq,T,P+T]
+    const p = group(op.softmax(op.add(scores, bias), -1), hkv); // [B,Hkv,G*T,P+T]
+    const c = (v: number) => {
+      const k = op.constant(q, "int64", [1], [v]);
+      k.knownDims = [v];
+      return k;
+    };
+    const pastLen = op.gather(op.shapeOf(kp), c(2), 0); // [1] = P
+    pastLen.knownDims = [kp.shape[2]];
+    const pPast = q.graph.addNode(op.Slice, [p, c(0), pastLen, c(3)])[0]; // [B,Hkv,G*T,P]
+    const pNew = q.graph.addNode(op.Slice, [p, pastLen, c(2 ** 62), c(3)])[0]; // [B,Hkv,G*T,T]
+    const o = op.add(op.matmul(pPast, vp), op.matmul(pNew, vn)); // [B,Hkv,G*T,D]
+    return [group(o, hq)]; // [B,Hq,T,D]
+  },
+};
+
+/**
+ * {@link PREFIX_ATTENTION}: `attention(q, concat(kPast, kNew), concat(vPast, vNew), bias)`
+ * without the concatenation; returns [B, Hq, T, D].
+ */
+export function prefixAttention(
+  q: Value,
+  past: { key: Value; value: Value },
+  fresh: { key: Value; value: Value },
+  bias: Value,
+  o: AttentionOptions,
+): Value {
+  const d = q.shape[3] as number;
+  return callKernel(PREFIX_ATTENTION, [q, past.key, past.value, fresh.key, fresh.value, bias], {
+    numHeads: o.numHeads,
+    numKvHeads: o.numKvHeads,
+    scale: o.scale ?? 1 / Math.sqrt(d),
+  })[0];
+}
+
 /** Additive value for disallowed positions (finite, so fully masked rows stay NaN-free). */
 export const MASKED = -1e9;
 

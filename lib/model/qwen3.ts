@@ -17,7 +17,14 @@
  * @module
  */
 
-import { attention, attentionBias, rmsNorm, rope, swiglu } from "../../kernels/mod.ts";
+import {
+  attention,
+  attentionBias,
+  prefixAttention,
+  rmsNorm,
+  rope,
+  swiglu,
+} from "../../kernels/mod.ts";
 import { type Dim, type DType, op, type OpDef, type Value } from "../graph/mod.ts";
 import type { ModelConfig } from "./config.ts";
 import { linear } from "./linear.ts";
@@ -42,13 +49,19 @@ export interface DecoderInputs {
   positionIds: Value;
   /** Per layer, the cache of the P earlier positions (absent: no cache, P = 0). */
   past?: KvPair[];
+  /**
+   * Return only the new tokens' keys and values as `present` ([B, Hkv, T, D]) and attend over
+   * the cache without concatenating it (`prefixAttention`; inference only): a decode graph
+   * then never copies the cache. Needs `past`. @default false
+   */
+  newKvOnly?: boolean;
 }
 
 /** Outputs of the decoder. */
 export interface DecoderOutputs {
   /** Final-normed hidden states, flat: [B*T, H]. */
   hidden: Value;
-  /** Per layer, keys and values over P + T positions: [B, Hkv, P+T, D]. */
+  /** Per layer, keys and values over P + T positions: [B, Hkv, P+T, D] (`newKvOnly`: T). */
   present: KvPair[];
   /** int64 [2] holding (B, T), for reshaping flat results back. */
   batchSeq: Value;
@@ -81,7 +94,14 @@ export function decoder(config: ModelConfig, w: Weights, inp: DecoderInputs): De
   for (let l = 0; l < config.numHiddenLayers; l++) {
     const p = `model.layers.${l}`;
     const h = rmsNorm(x, weight(w, `${p}.input_layernorm.weight`), config.rmsNormEps);
-    const attn = selfAttention(config, w, p, h, { batchSeq, bias, cos, sin }, inp.past?.[l]);
+    const attn = selfAttention(
+      config,
+      w,
+      p,
+      h,
+      { batchSeq, bias, cos, sin, newKvOnly: inp.newKvOnly ?? false },
+      inp.past?.[l],
+    );
     present.push(attn.present);
     x = op.add(x, attn.out);
     const h2 = rmsNorm(x, weight(w, `${p}.post_attention_layernorm.weight`), config.rmsNormEps);
@@ -97,6 +117,8 @@ interface AttentionContext {
   bias: Value;
   cos: Value;
   sin: Value;
+  /** Attend over the past without concatenating it; `present` = the new keys/values only. */
+  newKvOnly: boolean;
 }
 
 /** Grouped-query self-attention of one layer on normed `h` [B*T, H]. */
@@ -129,6 +151,16 @@ function selfAttention(
   q = op.transpose(rope(q, ctx.cos, ctx.sin), [0, 2, 1, 3]); // [B, Hq, T, D]
   k = op.transpose(rope(k, ctx.cos, ctx.sin), [0, 2, 1, 3]); // [B, Hkv, T, D]
   let v = op.transpose(v0, [0, 2, 1, 3]); // [B, Hkv, T, D]
+  const heads = { numHeads: Hq, numKvHeads: Hkv };
+  if (ctx.newKvOnly) {
+    if (!past) throw new Error("decoder: newKvOnly needs a past cache");
+    const o = prefixAttention(q, past, { key: k, value: v }, ctx.bias, heads); // [B, Hq, T, D]
+    const flat = op.reshape(op.transpose(o, [0, 2, 1, 3]), [-1, Hq * D]); // [B*T, Hq*D]
+    return {
+      out: linear(flat, weight(w, `${p}.self_attn.o_proj.weight`)),
+      present: { key: k, value: v },
+    };
+  }
   if (past) {
     k = op.concat([past.key, k], 2); // [B, Hkv, P+T, D]
     v = op.concat([past.value, v], 2); // [B, Hkv, P+T, D]

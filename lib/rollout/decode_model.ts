@@ -17,7 +17,7 @@
  * @module
  */
 
-import { encodeModel, Graph, op, Session, type SessionOptions, type Value } from "../graph/mod.ts";
+import { encodeModel, Graph, op, Session, type SessionOptions } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { declareDecodeInputs, pastName } from "../model/graphs.ts";
 import { decoder, lastPosition, lmLogits } from "../model/qwen3.ts";
@@ -45,20 +45,14 @@ export function buildSamplerGraph(
   const w = declareWeights(g, config, params, "float32");
   const { inputIds, attentionMask, positionIds, past } = declareDecodeInputs(g, config, "float32");
   const temperature = g.input("temperature", "float32", ["batch"]);
-  const out = decoder(config, w, { inputIds, attentionMask, positionIds, past });
+  // newKvOnly: attention reads the cache in place (no concatenation, which copied every
+  // layer's whole cache per step) and `present` holds just this call's keys/values.
+  const out = decoder(config, w, { inputIds, attentionMask, positionIds, past, newKvOnly: true });
   const logits = lmLogits(config, w, lastPosition(out.hidden, out.batchSeq)); // [B, V]
   g.output(op.softmax(op.div(logits, op.unsqueeze(temperature, [1])), -1), "probs"); // [B, V]
-  // The last T columns of each present = this call's new keys/values.
-  const c = (v: number) => {
-    const k = op.constant(inputIds, "int64", [1], [v]);
-    k.knownDims = [v];
-    return k;
-  };
-  const negT = op.neg(op.gather(op.shapeOf(inputIds), c(1), 0)); // [1] = -T
-  const tail = (x: Value) => g.addNode(op.Slice, [x, negT, c(2 ** 62), c(2)])[0]; // [B,Hkv,T,D]
   out.present.forEach((kv, i) => {
-    g.output(tail(kv.key), newKvName(i, "key"));
-    g.output(tail(kv.value), newKvName(i, "value"));
+    g.output(kv.key, newKvName(i, "key")); // [B, Hkv, T, D]
+    g.output(kv.value, newKvName(i, "value"));
   });
   return g;
 }

@@ -11,6 +11,7 @@ import {
   adamw,
   attention,
   attentionBias,
+  prefixAttention,
   rmsNorm,
   rope,
   swiglu,
@@ -244,4 +245,47 @@ Deno.test("kernels are encoded as model-local functions in the kit's domain", ()
     ).length,
     2,
   );
+});
+
+Deno.test("PrefixAttention equals Attention over the concatenated cache, also with an empty prefix", async () => {
+  // 4 query heads over 2 kv heads, T = 2 new tokens after P = 3 cached ones (or P = 0).
+  const g = new Graph();
+  const q = g.input("q", "float64", [2, 4, 2, 3]);
+  const kp = g.input("kp", "float64", [2, 2, "past", 3]);
+  const vp = g.input("vp", "float64", [2, 2, "past", 3]);
+  const kn = g.input("kn", "float64", [2, 2, 2, 3]);
+  const vn = g.input("vn", "float64", [2, 2, 2, 3]);
+  const m = g.input("mask", "int64", [2, "total"]);
+  const bias = attentionBias(m, op.constant(m, "int64", [], [2]), "float64");
+  const heads = { numHeads: 4, numKvHeads: 2 };
+  g.output(prefixAttention(q, { key: kp, value: vp }, { key: kn, value: vn }, bias, heads), "o");
+  const k = op.concat([kp, kn], 2), v = op.concat([vp, vn], 2);
+  g.output(attention(q, k, v, bias, heads), "want");
+  const s = await Session.create(encodeModel(g), { ep: "cpu" });
+  for (const P of [3, 0]) {
+    const f = (name: string, shape: number[], seed: number): [string, HostTensor] => [name, {
+      dtype: "float64",
+      shape,
+      data: Float64Array.from(randoms(shape.reduce((a, b) => a * b, 1), seed)),
+    }];
+    const maskRows = P === 3 ? [0, 1, 1, 1, 1, 1, 1, 1, 1, 1] : [1, 1, 1, 1];
+    const out = await s.run(Object.fromEntries([
+      f("q", [2, 4, 2, 3], 1),
+      f("kp", [2, 2, P, 3], 2),
+      f("vp", [2, 2, P, 3], 3),
+      f("kn", [2, 2, 2, 3], 4),
+      f("vn", [2, 2, 2, 3], 5),
+      ["mask", {
+        dtype: "int64",
+        shape: [2, P + 2],
+        data: BigInt64Array.from(maskRows, (x) => BigInt(x)),
+      }],
+    ]));
+    const [got, want] = [out.o.data as Float64Array, out.want.data as Float64Array];
+    assert.equal(got.length, 2 * 4 * 2 * 3);
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-12, `P=${P} [${i}] ${got[i]} vs ${want[i]}`);
+    }
+  }
+  await s.release();
 });
