@@ -61,21 +61,42 @@ export async function runQuickReproduce(out: string, cache: string): Promise<Rep
 
 let shared: Promise<QuickReproduce> | null = null;
 
+function alive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The quick reproduce output of this test process (made on the first call).
+ * The quick reproduce output of this test process, made on the first call. Test files run in
+ * separate workers of one process, so the run is shared through a directory named by the
+ * process id (`$TMPDIR/grlo-quick-reproduce-<pid>`); directories of finished processes are
+ * removed when a new one is made.
  *
  * @returns its directory and the first run's output
  */
 export function quickReproduce(): Promise<QuickReproduce> {
   shared ??= (async () => {
-    const root = await Deno.makeTempDir({ prefix: "reproduce-quick-" });
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(root, { recursive: true });
-      } catch { /* already gone */ }
-    });
-    const out = join(root, "out"), cache = join(root, "cache");
-    return { out, cache, ...await runQuickReproduce(out, cache) };
+    const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+    const root = join(tmp, `grlo-quick-reproduce-${Deno.pid}`);
+    const out = join(root, "out"), cache = join(root, "cache"), saved = join(root, "run.json");
+    try {
+      return JSON.parse(await Deno.readTextFile(saved)) as QuickReproduce;
+    } catch { /* not made yet in this process */ }
+    for await (const e of Deno.readDir(tmp)) {
+      const m = /^grlo-quick-reproduce-(\d+)$/.exec(e.name);
+      if (m && Number(m[1]) !== Deno.pid && !alive(Number(m[1]))) {
+        await Deno.remove(join(tmp, e.name), { recursive: true }).catch(() => {});
+      }
+    }
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+    await Deno.mkdir(root, { recursive: true });
+    const run: QuickReproduce = { out, cache, ...await runQuickReproduce(out, cache) };
+    await Deno.writeTextFile(saved, JSON.stringify(run));
+    return run;
   })();
   return shared;
 }
