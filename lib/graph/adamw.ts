@@ -93,7 +93,8 @@ export interface HostAdamWTensors {
  * optimizer would otherwise read and write every parameter and moment a dozen times and copy
  * all three out of the runtime. Same formula and operation order as the kernel (torch.optim.AdamW),
  * evaluated in float64 and stored in the arrays' dtype; `gradScale` multiplies the gradient
- * first (gradient clipping). The results are new arrays; the inputs are not modified.
+ * first (gradient clipping). The results are new arrays (param' may take over the gradient's,
+ * `reuseGrad`); the other inputs are not modified.
  *
  * @param t the parameter's arrays
  * @param o learning rate, 1-based step, gradient scale, hyper-parameters
@@ -101,11 +102,20 @@ export interface HostAdamWTensors {
  */
 export function adamwHostStep<T extends Float32Array | Float64Array>(
   t: HostAdamWTensors & { param: T },
-  o: { lr: number; step: number; gradScale: number; config: AdamWConfig },
+  o: {
+    lr: number;
+    step: number;
+    gradScale: number;
+    config: AdamWConfig;
+    /** Write param' into the gradient's array (which the caller gives up) instead of a new one. */
+    reuseGrad?: boolean;
+  },
 ): [T, T, T] {
   const { param, grad, m, v } = t, n = param.length;
   const make = () => new (param.constructor as new (n: number) => T)(n);
-  const p2 = make(), m2 = make(), v2 = make();
+  // Element i of the gradient is read before param'[i] is written, so the arrays may alias.
+  const p2 = o.reuseGrad && grad.constructor === param.constructor ? grad as T : make();
+  const m2 = make(), v2 = make();
   const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = o.config;
   const c1 = 1 - b1, c2 = 1 - b2, s = o.gradScale;
   const sqrtBc2 = Math.sqrt(1 - b2 ** o.step), stepSize = o.lr / (1 - b1 ** o.step);

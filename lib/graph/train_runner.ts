@@ -163,7 +163,9 @@ export class TrainRunner {
     // torch.nn.utils.clip_grad_norm_: scale = min(1, max_norm / (norm + 1e-6)).
     const gradScale = maxGradNorm > 0 ? Math.min(maxGradNorm / (norm + 1e-6), 1) : 1;
     const next = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
-    const o = { lr, step: this.state.step + 1, gradScale, config: optimizer };
+    // The gradients are this runner's own arrays (runtime outputs or its sums): the new
+    // parameters are written over them, saving a fresh allocation per parameter.
+    const o = { lr, step: this.state.step + 1, gradScale, config: optimizer, reuseGrad: true };
     for (const p of trainable) {
       const [p2, m2, v2] = adamwHostStep({
         param: this.state.params.get(p.name) as Float32Array,
