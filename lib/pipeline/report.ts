@@ -199,12 +199,12 @@ export function formatReport(rep: ReproduceReport): string[] {
         const word = `${s.suite} ${d >= 0 ? "+" : ""}${(100 * d).toFixed(1)}${
           overlap ? " (CIs overlap)" : ""
         }`;
-        (d > 0 ? up : down).push(word);
+        (Math.abs(d) < 0.005 ? same : d > 0 ? up : down).push(word);
       });
       lines.push(
-        `${m.method} vs base: improved ${up.join(", ") || "nothing"}; not improved ${
+        `${m.method} vs base: improved ${up.join(", ") || "nothing"}; worse ${
           down.join(", ") || "nothing"
-        }`,
+        }; unchanged ${same.map((w) => w.split(" ")[0]).join(", ") || "nothing"}`,
       );
     }
   }
