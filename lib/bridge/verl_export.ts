@@ -520,4 +520,3 @@ Evaluate large checkpoints through a serving engine and the kit's client:
 Policy: ${model}.
 `;
 }
-

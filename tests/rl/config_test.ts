@@ -99,8 +99,17 @@ Deno.test("the smoke preset is a tiny run on builtin prompts with a rule reward"
     cfg.actor_rollout_ref.actor.ppo_mini_batch_size,
     "inherits the actor's mini-batch",
   );
-  assert.deepEqual(listPresets().map((p) => p.name), ["grlo-paper", "smoke", "toy-grlo", "toy-rlvr"]);
-  assertConfigError(() => getPreset("paper"), "", /known presets: grlo-paper, smoke, toy-grlo, toy-rlvr/);
+  assert.deepEqual(listPresets().map((p) => p.name), [
+    "grlo-paper",
+    "smoke",
+    "toy-grlo",
+    "toy-rlvr",
+  ]);
+  assertConfigError(
+    () => getPreset("paper"),
+    "",
+    /known presets: grlo-paper, smoke, toy-grlo, toy-rlvr/,
+  );
 });
 
 Deno.test("an unknown key is refused naming its path and the closest known key", () => {
