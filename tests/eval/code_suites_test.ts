@@ -8,41 +8,9 @@ import { mapPool } from "../../lib/reward/code/pool.ts";
 import { closeSharedTscService } from "../../lib/reward/code/tsc_service.ts";
 import { TS_REFERENCES } from "../reward/code/humaneval_ts_solutions.ts";
 import { DATA_DIR, withData } from "../_data.ts";
+import { pythonBug } from "./_python_bug.ts";
 
 const SHARED = DATA_DIR;
-
-/**
- * Appended after a correct Python solution, this wraps the entry point so that every result
- * is changed (a number + 1, a string + "x", a list + [None], None -> 0, ...): a deliberate bug.
- */
-function pythonBug(entry: string): string {
-  return `
-
-def _grlo_perturb(r):
-    if isinstance(r, bool):
-        return not r
-    if isinstance(r, (int, float)):
-        return r + 1
-    if isinstance(r, str):
-        return r + "x"
-    if isinstance(r, list):
-        return r + [None]
-    if isinstance(r, tuple):
-        return r + (None,)
-    if isinstance(r, dict):
-        return {**r, "__grlo_bug__": 1}
-    if isinstance(r, set):
-        return r | {"__grlo_bug__"}
-    if r is None:
-        return 0
-    return None
-
-_grlo_original = ${entry}
-
-def ${entry}(*args, **kwargs):
-    return _grlo_perturb(_grlo_original(*args, **kwargs))
-`;
-}
 
 Deno.test("the code suites are registered under their names", () => {
   const code = listSuites("code").map((s) => s.name);

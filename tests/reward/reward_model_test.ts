@@ -2,35 +2,11 @@ import assert from "node:assert/strict";
 import { defineModelConfig } from "../../lib/model/config.ts";
 import { createTinyModel } from "../../lib/model/tiny.ts";
 import { RewardModel } from "../../lib/reward/reward_model.ts";
-import { BYTE_LEVEL_VOCAB_SIZE, writeByteLevelTokenizer } from "../../lib/tokenizer/mod.ts";
+import { writeByteLevelTokenizer } from "../../lib/tokenizer/mod.ts";
 import { loadReferenceModel, referenceScores } from "../model/reference_impl.ts";
+import { tinyRmConfig, withTinyRm } from "./_fixtures.ts";
 
-const config = defineModelConfig({
-  arch: "qwen3",
-  task: "seq-cls",
-  hiddenSize: 32,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  numKeyValueHeads: 2,
-  headDim: 8,
-  intermediateSize: 64,
-  vocabSize: BYTE_LEVEL_VOCAB_SIZE,
-  padTokenId: 256,
-  eosTokenId: [258],
-  ropeTheta: 1e6,
-  maxPositionEmbeddings: 4096,
-});
-
-async function withTinyRm(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "rm_test_" });
-  try {
-    await createTinyModel(dir, config, { seed: 7, std: 0.2, normStd: 0.1 });
-    await writeByteLevelTokenizer(dir);
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const config = tinyRmConfig;
 
 const pairs = [
   { prompt: "What is 2+2?", response: "4" },
