@@ -9,27 +9,11 @@ import { pythonInterpreter } from "../../../lib/reward/code/sandbox_env.ts";
 import { runHumanEvalProgram, runPythonScript } from "../../../lib/reward/code/python.ts";
 import { runJavaScript, runTypeScriptProgram } from "../../../lib/reward/code/typescript.ts";
 import { closeSharedTscService } from "../../../lib/reward/code/tsc_service.ts";
+import { listen } from "./_listener.ts";
 
 const PROJECT = dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
 const HOME = Deno.env.get("HOME") ?? "/root";
 const isRoot = Deno.uid() === 0;
-
-/** A loopback server on the host that counts connections. */
-function listen() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let hits = 0;
-  (async () => {
-    for await (const conn of listener) {
-      hits++;
-      conn.close();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    hits: () => hits,
-    close: () => listener.close(),
-  };
-}
 
 /**
  * A process outside any sandbox that a kill(-1) escaping the sandbox's pid namespace would

@@ -8,6 +8,7 @@ import {
   runDenoProgram,
   runDenoSandboxed,
 } from "../../../lib/reward/code/deno_sandbox.ts";
+import { listen } from "./_listener.ts";
 
 const OPTS = { timeoutMs: 20_000 };
 
@@ -17,23 +18,6 @@ async function secretFile(): Promise<{ dir: string; path: string }> {
   const path = join(dir, "secret.json");
   await Deno.writeTextFile(path, JSON.stringify({ secret: "hunter2-deno" }));
   return { dir, path };
-}
-
-/** A loopback server on the host that counts connections. */
-function listen() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let hits = 0;
-  (async () => {
-    for await (const conn of listener) {
-      hits++;
-      conn.close();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    hits: () => hits,
-    close: () => listener.close(),
-  };
 }
 
 /** Runs every program; returns the results by name. */
