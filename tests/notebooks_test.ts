@@ -181,6 +181,78 @@ Deno.test("notebooks/04_paper_figures.ipynb regenerates every figure with the pa
   assert.match(html(all), /24\.1[\s\S]*63\.1/);
 });
 
+Deno.test("display() keeps every large output in the cell that made it (the Deno kernel publishes outputs from a queue)", async () => {
+  // Without the flush, 16 outputs of 400 kB each lost or moved some to the next cell in 3 of 3
+  // runs here: the kernel reported the cell finished while they were still queued.
+  const dir = await Deno.makeTempDir({ prefix: "grlo-flush-" });
+  try {
+    const kernelDir = join(dir, "jupyter", "kernels", "grlo-deno");
+    await Deno.mkdir(kernelDir, { recursive: true });
+    await Deno.writeTextFile(
+      join(kernelDir, "kernel.json"),
+      JSON.stringify({
+        argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+        display_name: "Deno (grlo-kit tests)",
+        language: "typescript",
+      }),
+    );
+    // The kernel reads deno.json (the import map) from the notebook's directory.
+    for (const name of ["deno.json", "deno.lock", "node_modules"]) {
+      await Deno.symlink(join(root, name), join(dir, name)).catch(() => {});
+    }
+    const mod = join(root, "lib", "analysis", "mod.ts");
+    const sources = [
+      `import { display, JUPYTER_DISPLAY } from "${mod}";\n` +
+      `const big = "x".repeat(400_000);\n` +
+      `for (let i = 0; i < 16; i++) {\n` +
+      `  await display({ [JUPYTER_DISPLAY]: () => ({ "text/html": \`<p>out \${i}</p>\${big}\` }) });\n` +
+      `}`,
+      `import * as aq from "arquero";\n` +
+      `await display(aq.table({ last: ["cell"], pad: ["y".repeat(300_000)] }));`,
+    ];
+    const nb = {
+      cells: sources.map((source) => ({
+        cell_type: "code",
+        source,
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      })),
+      metadata: { kernelspec: { name: "grlo-deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    await Deno.writeTextFile(join(dir, "flush.ipynb"), JSON.stringify(nb));
+    const out = await new Deno.Command("jupyter", {
+      args: [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=grlo-deno",
+        "--ExecutePreprocessor.timeout=300",
+        "--output",
+        "executed.ipynb",
+        join(dir, "flush.ipynb"),
+      ],
+      cwd: root,
+      env: { JUPYTER_PATH: join(dir, "jupyter") },
+      clearEnv: false,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr).slice(-3000));
+    const executed = JSON.parse(await Deno.readTextFile(join(dir, "executed.ipynb")));
+    const cells = (executed.cells as { outputs: Output[] }[]).map((c) => c.outputs);
+    const first = cells[0].map((o) => String(o.data?.["text/html"] ?? o.output_type).slice(0, 12));
+    assert.deepEqual(first, Array.from({ length: 16 }, (_, i) => `<p>out ${i}</p>`.slice(0, 12)));
+    assert.equal(cells[1].length, 1, "the last cell's table");
+    assert.match(html(cells[1]), /<table[\s\S]*cell/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("committed notebooks carry no outputs", async () => {
   for await (const e of Deno.readDir(join(root, "notebooks"))) {
     if (!e.name.endsWith(".ipynb")) continue;

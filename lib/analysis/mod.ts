@@ -17,5 +17,6 @@ export * from "./figures_training.ts";
 export * from "./figures_eval.ts";
 export * from "./figures_samples.ts";
 export * from "./render.ts";
+export { flushDisplays } from "./iopub_flush.ts";
 export * from "./figure_set.ts";
 export * from "./transfer.ts";

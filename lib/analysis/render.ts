@@ -9,6 +9,7 @@
  */
 
 import type * as aq from "arquero";
+import { flushDisplays } from "./iopub_flush.ts";
 import { figureTitle, type PlotlyFigure } from "./plotly.ts";
 
 /** The symbol under which the Deno Jupyter kernel looks for a value's MIME bundle. */
@@ -147,16 +148,23 @@ export function displayTable(
 }
 
 /**
- * Shows a figure or table in the current notebook cell (awaits `Deno.jupyter.display`).
+ * Shows a figure, a table or any displayable value in the current notebook cell and waits
+ * until the kernel has published it under this cell ({@link flushDisplays}: Deno's kernel
+ * queues outputs, and a cell that ends with large ones still queued loses them). Prefer it to
+ * ending a cell with a large value, whose result message races the cell's end the same way.
  *
- * @param value a figure or an arquero table
- * @returns when the kernel has sent it
+ * @param value a figure, an arquero table, or a value with a `Symbol.for("Jupyter.display")`
+ *   method (e.g. {@link displayTable} with custom formats)
+ * @returns when the kernel has published it
  */
-export async function display(value: PlotlyFigure | aq.ColumnTable): Promise<void> {
-  const d = "columnNames" in value
+export async function display(value: PlotlyFigure | aq.ColumnTable | Displayable): Promise<void> {
+  const d = JUPYTER_DISPLAY in value
+    ? value as Displayable
+    : "columnNames" in value
     ? displayTable(value as aq.ColumnTable)
     : displayFigure(value as PlotlyFigure);
   await Deno.jupyter.display(d[JUPYTER_DISPLAY](), { raw: true });
+  await flushDisplays();
 }
 
 /** Options of {@link renderImages}. */

@@ -26,8 +26,8 @@ import { rolloutSettings } from "../rl/trainer.ts";
 import { loadRuns } from "../analysis/load.ts";
 import { trainingDashboard } from "../analysis/figures_training.ts";
 import type { PlotlyFigure } from "../analysis/plotly.ts";
-import { displayFigure } from "../analysis/render.ts";
-import { JUPYTER_DISPLAY } from "../analysis/render.ts";
+import { flushDisplays } from "../analysis/iopub_flush.ts";
+import { displayFigure, JUPYTER_DISPLAY } from "../analysis/render.ts";
 import { runToyPipeline, TOY_SUITES, type ToyPipelineResult } from "./toy.ts";
 import { buildReport, writeReportJson } from "./report.ts";
 import { writeReportHtml } from "./report_html.ts";
@@ -124,6 +124,7 @@ export async function trainLive(
         display_id: displayId,
         update: shown,
       });
+      await flushDisplays(); // published under this cell before the next step's update
       shown = true;
     });
   };
