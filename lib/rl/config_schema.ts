@@ -232,6 +232,10 @@ export const trainerConfigSchema = z.strictObject({
     critic_warmup: nonNegInt,
     val_before_train: z.boolean(),
     default_local_dir: z.string().nullable(),
+    /** Actor (policy/) checkpoints kept, newest first; null = every one. */
+    max_actor_ckpt_to_keep: posInt.nullable(),
+    /** Critic (critic/) checkpoints kept, newest first; null = every one. */
+    max_critic_ckpt_to_keep: posInt.nullable(),
     resume_mode: z.enum(["auto", "disable", "resume_path"]),
     resume_from_path: z.string().min(1).nullable(),
     use_legacy_worker_impl: z.enum(["auto", "enable", "disable"]),
@@ -415,6 +419,8 @@ export const TRAINER_DEFAULTS: TrainerConfig = {
     val_before_train: true,
     // verl: checkpoints/${project_name}/${experiment_name}; the kit writes OUT/checkpoints.
     default_local_dir: null,
+    max_actor_ckpt_to_keep: null,
+    max_critic_ckpt_to_keep: null,
     resume_mode: "auto",
     resume_from_path: null,
     use_legacy_worker_impl: "auto",

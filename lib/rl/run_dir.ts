@@ -12,6 +12,9 @@
  * OUT/nan/step-N/             the batch that produced a non-finite loss or gradient norm
  * ```
  *
+ * `trainer.max_actor_ckpt_to_keep` / `max_critic_ckpt_to_keep` (null = all) bound how many
+ * step directories keep their policy/ and critic/; older ones are pruned after each save.
+ *
  * Every file is written atomically; `metrics.jsonl` is appended line by line and, on resume,
  * cut back to the steps the checkpoint covers.
  *

@@ -11,12 +11,14 @@
  *
  * `OUT/checkpoints/step-N/` is built beside its final name and swapped in whole; only then
  * does `checkpoints/latest` move to it, so a kill at any moment leaves the previous complete
- * checkpoint in place.
+ * checkpoint in place. {@link pruneRunCheckpoints} then applies `trainer.max_actor_ckpt_to_keep`
+ * and `trainer.max_critic_ckpt_to_keep`.
  *
  * @module
  */
 
 import { join } from "node:path";
+import { pathExists } from "../util/fs.ts";
 import type { HostArray } from "../graph/mod.ts";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import type { ModelConfig } from "../model/config.ts";
@@ -149,4 +151,95 @@ async function loadModelState(dir: string): Promise<ModelTrainState> {
     v: arrays(c.optimizer.expAvgSq),
     optimizerStep: c.trainerState.step,
   };
+}
+
+/** How many checkpoints of each model part to keep (null = every one). */
+export interface CheckpointRetention {
+  /** `trainer.max_actor_ckpt_to_keep`: step directories whose `policy/` is kept. */
+  policy: number | null;
+  /** `trainer.max_critic_ckpt_to_keep`: step directories whose `critic/` is kept. */
+  critic: number | null;
+}
+
+/** The model parts of a run checkpoint; a step directory with none of them left is removed. */
+const MODEL_PARTS = ["policy", "critic"] as const;
+/** Prefix of what a prune is deleting (renamed out of the way first, so it vanishes whole). */
+const TRASH = ".pruning-";
+
+/** What {@link pruneRunCheckpoints} removed. */
+export interface PruneResult {
+  /** `step-N/policy` or `step-N/critic` parts removed from directories that stay. */
+  parts: string[];
+  /** `step-N` directories removed whole. */
+  steps: string[];
+}
+
+/**
+ * Deletes old checkpoints past the retention counts (verl's `max_actor_ckpt_to_keep` /
+ * `max_critic_ckpt_to_keep`), to be called once `checkpoints/latest` points at the new one.
+ *
+ * Among the step directories at or before `latest`, each part (`policy/`, `critic/`) is kept
+ * in its newest N holders and removed from the rest; a directory left with no model part is
+ * removed whole (its `trainer_state.json` with it). The directory `latest` names is never
+ * touched, nor are step directories after it (a killed or abandoned run's, replaced when this
+ * run reaches their step). Deletions go oldest first, and each is a rename out of the way
+ * followed by a recursive remove, so a kill at any moment leaves `latest` and every newer
+ * checkpoint whole, and calling this again finishes the job.
+ *
+ * verl deletes the oldest checkpoint before saving the new one; the kit deletes after, so
+ * there is always a complete checkpoint on disk.
+ *
+ * @param run the run directory
+ * @param keep the retention counts
+ * @returns what was removed
+ */
+export async function pruneRunCheckpoints(
+  run: RunDir,
+  keep: CheckpointRetention,
+): Promise<PruneResult> {
+  const removed: PruneResult = { parts: [], steps: [] };
+  if (keep.policy === null && keep.critic === null) return removed;
+  const latest = await run.latestCheckpoint();
+  if (latest === null) return removed;
+  const root = run.checkpointsDir;
+  const steps: number[] = [], leftovers: string[] = [];
+  for await (const e of Deno.readDir(root)) {
+    if (!e.isDirectory) continue;
+    if (e.name.startsWith(TRASH)) leftovers.push(join(root, e.name)); // a killed prune's
+    const m = /^step-(\d+)$/.exec(e.name);
+    if (m && Number(m[1]) <= latest) steps.push(Number(m[1]));
+  }
+  for (const path of leftovers) await Deno.remove(path, { recursive: true });
+  steps.sort((a, b) => a - b);
+  // Per part: the steps to drop it from, the oldest of its holders beyond the newest N.
+  const holders = new Map<string, number[]>(), drop = new Map<string, Set<number>>();
+  for (const part of MODEL_PARTS) {
+    const h: number[] = [];
+    for (const s of steps) if (await pathExists(join(run.checkpointDir(s), part))) h.push(s);
+    holders.set(part, h);
+    const n = keep[part];
+    drop.set(part, new Set(n === null ? [] : h.slice(0, Math.max(0, h.length - n))));
+  }
+  for (const s of steps) {
+    if (s === latest) continue;
+    const dir = run.checkpointDir(s);
+    const gone = (part: string) => drop.get(part)!.has(s) || !holders.get(part)!.includes(s);
+    if (MODEL_PARTS.every(gone)) {
+      await removeWhole(dir, join(root, `${TRASH}step-${s}`));
+      removed.steps.push(`step-${s}`);
+      continue;
+    }
+    for (const part of MODEL_PARTS) {
+      if (!drop.get(part)!.has(s)) continue;
+      await removeWhole(join(dir, part), join(root, `${TRASH}step-${s}-${part}`));
+      removed.parts.push(`step-${s}/${part}`);
+    }
+  }
+  return removed;
+}
+
+/** Renames `path` to `trash` (one atomic step: it is there whole or gone), then removes it. */
+async function removeWhole(path: string, trash: string): Promise<void> {
+  await Deno.rename(path, trash);
+  await Deno.remove(trash, { recursive: true });
 }

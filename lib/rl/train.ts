@@ -42,7 +42,12 @@ import {
 import { loadPrompts, promptsOfStep, stepsPerEpoch } from "./prompts.ts";
 import { type TokenizedPrompt, tokenizePrompts } from "./rollout_phase.ts";
 import { RunDir } from "./run_dir.ts";
-import { loadRunCheckpoint, type ModelTrainState, saveRunCheckpoint } from "./state.ts";
+import {
+  loadRunCheckpoint,
+  type ModelTrainState,
+  pruneRunCheckpoints,
+  saveRunCheckpoint,
+} from "./state.ts";
 import { type StepContext, type StepOutput, trainStep, trainTemperature } from "./trainer.ts";
 import { NonFiniteError } from "./update.ts";
 import { validate } from "./validate.ts";
@@ -386,6 +391,7 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
           { policy: shapesOf(policy.config), critic: critic0 ? shapesOf(critic0.config) : null },
           policy.dir,
         );
+        await pruneCheckpoints(run, cfg, step, log);
         m["timing_s/save_checkpoint"] = (performance.now() - ts) / 1000;
       }
       await run.appendMetrics(m);
@@ -396,6 +402,30 @@ export async function train(cfg: TrainerConfig, options: TrainOptions): Promise<
     return { step: last, totalSteps, resumedFrom: resumeFrom, lastMetrics };
   } finally {
     await setup.close();
+  }
+}
+
+/**
+ * Applies `trainer.max_actor_ckpt_to_keep` / `max_critic_ckpt_to_keep` once checkpoint `step`
+ * is complete and `latest` names it. A failure is logged and the run goes on: the new
+ * checkpoint is already safe, and the next save prunes again.
+ */
+async function pruneCheckpoints(
+  run: RunDir,
+  cfg: TrainerConfig,
+  step: number,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    await pruneRunCheckpoints(run, {
+      policy: cfg.trainer.max_actor_ckpt_to_keep,
+      critic: cfg.trainer.max_critic_ckpt_to_keep,
+    });
+  } catch (e) {
+    log(
+      `warning: pruning old checkpoints failed (${(e as Error).message}); ` +
+        `checkpoint step-${step} is complete and the next save retries`,
+    );
   }
 }
 

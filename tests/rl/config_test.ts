@@ -173,6 +173,30 @@ Deno.test("a wrong type is refused naming the key, the expected type and the val
   );
 });
 
+Deno.test("checkpoint retention counts are null (verl's default) or positive integers, else refused naming the key", () => {
+  const cfg = resolveConfig({ preset: "smoke", overrides: SMOKE_PIN });
+  assert.equal(cfg.trainer.max_actor_ckpt_to_keep, null);
+  assert.equal(cfg.trainer.max_critic_ckpt_to_keep, null);
+  const set = resolveConfig({
+    preset: "smoke",
+    overrides: [
+      ...SMOKE_PIN,
+      "trainer.max_actor_ckpt_to_keep=3",
+      "trainer.max_critic_ckpt_to_keep=1",
+    ],
+  });
+  assert.equal(set.trainer.max_actor_ckpt_to_keep, 3);
+  assert.equal(set.trainer.max_critic_ckpt_to_keep, 1);
+  for (const key of ["trainer.max_actor_ckpt_to_keep", "trainer.max_critic_ckpt_to_keep"]) {
+    const bad = (v: string) => () =>
+      resolveConfig({ preset: "smoke", overrides: [...SMOKE_PIN, `${key}=${v}`] });
+    assertConfigError(bad("0"), key, new RegExp(`${key}: expected number > 0, got 0$`));
+    assertConfigError(bad("-2"), key, /expected number > 0, got -2$/);
+    assertConfigError(bad("1.5"), key, /expected int, got 1\.5$/);
+    assertConfigError(bad("all"), key, /expected number, got "all"$/);
+  }
+});
+
 Deno.test("an unquoted number given to a string key is kept as the text typed", () => {
   const cfg = resolveConfig({
     preset: "smoke",
