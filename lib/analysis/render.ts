@@ -2,7 +2,7 @@
  * Rendering figures and tables: in a Deno Jupyter notebook (a MIME bundle with the Plotly
  * type `application/vnd.plotly.v1+json`, which JupyterLab and VS Code render interactively,
  * plus a `text/html` fallback that loads plotly.js), as standalone HTML (plotly.js from the
- * npm package `plotly.js-dist` inlined, so the file opens offline), and as PNG or SVG through
+ * npm package `plotly.js-dist-min` inlined, so the file opens offline), and as PNG or SVG through
  * headless Chromium (Debian's `/usr/bin/chromium` driven by `playwright-core`).
  *
  * @module
@@ -24,23 +24,23 @@ export interface Displayable {
 /** Where the `text/html` of a figure gets plotly.js. */
 export type PlotlySource = "inline" | "cdn";
 
-/** The version of `plotly.js-dist` in deno.json (the CDN copy of the same file). */
+/** The version of `plotly.js-dist-min` in deno.json (the CDN copy of the same file). */
 export const PLOTLY_VERSION = "4.1.1";
 
 let plotlyJs: string | null = null;
 
 /**
- * The path of `plotly.js-dist/plotly.js` resolved from the import map.
+ * The path of `plotly.js-dist-min/plotly.min.js` (the minified build) resolved from the import map.
  *
  * @returns the file path
  */
 export function plotlyJsPath(): string {
-  const url = new URL(import.meta.resolve("plotly.js-dist"));
-  return url.pathname.endsWith(".js") ? url.pathname : `${url.pathname}/plotly.js`;
+  const url = new URL(import.meta.resolve("plotly.js-dist-min"));
+  return url.pathname.endsWith(".js") ? url.pathname : `${url.pathname}/plotly.min.js`;
 }
 
 /**
- * The source of plotly.js (read once per process).
+ * The source of plotly.js, minified (read once per process).
  *
  * @returns the script text
  */
@@ -68,7 +68,7 @@ export function figureFragment(
   const spec = JSON.stringify(figure).replace(/</g, "\\u003c");
   const loader = (options.plotly ?? "cdn") === "inline"
     ? `<script>${plotlyScript().replace(/<\/script/gi, "<\\/script")}</script>`
-    : `<script src="https://cdn.jsdelivr.net/npm/plotly.js-dist@${PLOTLY_VERSION}/plotly.js"></script>`;
+    : `<script src="https://cdn.jsdelivr.net/npm/plotly.js-dist-min@${PLOTLY_VERSION}/plotly.min.js"></script>`;
   return `<div id="${id}" style="width:100%"></div>${loader}<script>` +
     `(function(){var f=${spec};Plotly.newPlot("${id}",f.data,f.layout,{responsive:true});})();` +
     `</script>`;

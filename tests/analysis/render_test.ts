@@ -6,6 +6,8 @@ import {
   findChromium,
   JUPYTER_DISPLAY,
   loadRuns,
+  PLOTLY_VERSION,
+  plotlyScript,
   renderImages,
 } from "../../lib/analysis/mod.ts";
 import { decodePng } from "./_png.ts";
@@ -24,7 +26,10 @@ Deno.test("displayFigure() gives the Plotly MIME bundle with an HTML fallback", 
   const [f] = figuresFor(await loadRuns([`${FIXTURES}grlo-s1`]));
   const bundle = displayFigure(f.figure)[JUPYTER_DISPLAY]();
   assert.equal(bundle["application/vnd.plotly.v1+json"], f.figure);
-  assert.match(bundle["text/html"] as string, /plotly\.js-dist@4\.1\.1.*Plotly\.newPlot/s);
+  assert.match(
+    bundle["text/html"] as string,
+    /plotly\.js-dist-min@4\.1\.1\/plotly\.min\.js".*Plotly\.newPlot/s,
+  );
   assert.match(bundle["text/plain"] as string, /^Plotly figure: Reward/);
   const offline = displayFigure(f.figure, { plotly: "inline" })[JUPYTER_DISPLAY]();
   assert.doesNotMatch(offline["text/html"] as string, /<script src=/);
@@ -34,8 +39,19 @@ Deno.test("figureHTML() is self-contained: plotly.js inline, no external script"
   const [f] = figuresFor(await loadRuns([`${FIXTURES}grlo-s1`]));
   const html = figureHTML(f.figure);
   assert.ok(html.length > 1_000_000, "plotly.js inlined");
+  assert.ok(html.length < 6_000_000, `the minified build (${html.length} chars)`);
   assert.doesNotMatch(html, /<script src=/);
   assert.match(html, /<title>Reward \(EMA 0\.6; faint: raw\)<\/title>/);
+});
+
+Deno.test("PLOTLY_VERSION is deno.json's plotly.js-dist-min and the inlined build's", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.equal(config.imports["plotly.js-dist-min"], `npm:plotly.js-dist-min@${PLOTLY_VERSION}`);
+  assert.equal(config.imports["plotly.js-dist"], undefined);
+  assert.match(
+    plotlyScript().slice(0, 200),
+    new RegExp(`plotly\\.js v${PLOTLY_VERSION.replace(/\./g, "\\.")}\\b`),
+  );
 });
 
 Deno.test("findChromium() names the missing binary and the apt line", () => {
