@@ -27,6 +27,7 @@ import { formatDuration } from "../util/progress.ts";
 import { actorTrainSpec } from "./actor_spec.ts";
 import { getAdvantage } from "./advantage.ts";
 import { configHash } from "./config.ts";
+import { resumeDifferences, resumeRefusal } from "./resume_check.ts";
 import type { TrainerConfig } from "./config_schema.ts";
 import { criticTrainSpec } from "./critic_spec.ts";
 import { klController } from "./kl_control.ts";
@@ -158,12 +159,15 @@ export async function setupRun(
   const resumeFrom = cfg.trainer.resume_mode === "disable" ? null : await run.latestCheckpoint();
   if (resumeFrom !== null) {
     const before = await run.previousConfig();
-    const prev = before === null ? null : configHash(before);
-    if (prev !== null && prev !== hash) {
-      throw new Error(
-        `${run.root} holds a run with a different config (hash ${prev.slice(0, 12)} vs ${
-          hash.slice(0, 12)
-        }); resume with the same config, pass another --out, or set trainer.resume_mode=disable`,
+    const diffs = before === null ? [] : resumeDifferences(before, cfg);
+    if (diffs.length > 0) throw new Error(resumeRefusal(run.root, diffs));
+    const changed = before === null ? [] : resumeDifferences(before, cfg, { bookkeeping: true });
+    if (changed.length > 0) {
+      log(
+        `resuming with ${
+          changed.map((d) => `${d.key}: ${JSON.stringify(d.before)} -> ${JSON.stringify(d.after)}`)
+            .join(", ")
+        }`,
       );
     }
   }

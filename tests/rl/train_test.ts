@@ -172,7 +172,26 @@ Deno.test("train() resumes from the last checkpoint and refuses a different conf
       preset: "smoke",
       overrides: [...base, "actor_rollout_ref.actor.optim.lr=0.5"],
     });
-    await assert.rejects(train(other, { out, log: quiet }), /different config/);
+    await assert.rejects(
+      train(other, { out, log: quiet }),
+      /different config: actor_rollout_ref\.actor\.optim\.lr: 0\.\d+ -> 0\.5\. /,
+    );
+    // Bookkeeping may change, as in verl: extend the run and save every step.
+    const longer = resolveConfig({
+      preset: "smoke",
+      overrides: [...base, "trainer.total_training_steps=5", "trainer.save_freq=1"],
+    });
+    const lines2: string[] = [];
+    const extended = await train(longer, { out, log: (l) => lines2.push(l) });
+    assert.equal(extended.resumedFrom, 4);
+    assert.equal(extended.step, 5);
+    assert.ok(
+      lines2.some((l) =>
+        /trainer\.save_freq: 2 -> 1, trainer\.total_training_steps: 4 -> 5/.test(l)
+      ),
+      lines2.join("\n"),
+    );
+    await Deno.stat(join(out, "checkpoints/step-5/policy/model.safetensors"));
   } finally {
     await Deno.remove(out, { recursive: true });
   }
