@@ -17,13 +17,18 @@ import { CliError, type CliSpec, intFlag, parseCli, runMain } from "../lib/cli.t
 import { exportVerl } from "../lib/bridge/verl_export.ts";
 import { ConfigError } from "../lib/rl/config.ts";
 import { parseOverrideArgs } from "../lib/rl/overrides.ts";
+import { listPresets } from "../lib/rl/presets.ts";
 
 const spec = {
   command: "deno task export-verl",
   summary: "Write a verl experiment (train.sh, data/*.parquet, reward/style_mix.py, README.md) " +
     "from a kit config (key=value overrides after the flags).",
   options: {
-    preset: { type: "string", valueName: "NAME", description: "grlo-paper | smoke" },
+    preset: {
+      type: "string",
+      valueName: "NAME",
+      description: listPresets().map((p) => p.name).join(" | "),
+    },
     config: {
       type: "string",
       valueName: "FILE",
