@@ -160,10 +160,16 @@ const TOY_GRLO: Preset = {
     },
     actor_rollout_ref: {
       actor: {
-        optim: { lr: 1e-4 }, // a pre-trained toy model: far above the paper's 1e-6 for 4B
+        optim: { lr: 3e-4 }, // a pre-trained toy model: far above the paper's 1e-6 for 4B
         ppo_mini_batch_size: 8, // 2 optimizer steps per rollout batch
         ppo_micro_batch_size_per_gpu: 32, // one micro-batch per mini-batch
-        use_kl_loss: false, // as train.sh
+        // Unlike train.sh: the toy RM is easy to game. Measured on one toy world (40 steps):
+        // lr 1e-4 without KL learnt to stop in one of two runs; lr 2e-4 to 3e-4 without KL
+        // learnt to stop by step 25 but collapsed onto one RM-pleasing line (17 to 24 distinct
+        // responses of 64); lr 3e-4 with this KL loss stopped 75-80% of the time with 64 of 64
+        // distinct responses.
+        use_kl_loss: true,
+        kl_loss_coef: 0.1,
       },
       rollout: { n: 4, log_prob_micro_batch_size_per_gpu: 32 },
     },

@@ -197,7 +197,7 @@ Deno.test("writeToyWorld() writes every file of seed 1 with the sizes of its man
   try {
     const m = await writeToyWorld(dir, 1);
     assert.deepEqual(m.files, {
-      "corpus.jsonl": 421,
+      "corpus.jsonl": 426,
       "corpus_val.jsonl": 22,
       "prompts_train.jsonl": 420,
       "prompts_val.jsonl": 40,

@@ -23,7 +23,7 @@ Deno.test("the toy suites are registered in their domains and honour limit", asy
   }
 });
 
-Deno.test("toy-math grades the first problem's worked solution (answer 24) correct, 25 wrong, and a response running on into the next problem (answer 36) or a cut-off post wrong", async () => {
+Deno.test("toy-math grades the first problem's worked solution (answer 6) correct, 7 wrong, and a response running on into the next problem (answer 12) or a cut-off post wrong", async () => {
   const suite = getSuite("toy-math");
   const tasks = await suite.load();
   const items = toyMathEvalItems();
@@ -36,11 +36,11 @@ Deno.test("toy-math grades the first problem's worked solution (answer 24) corre
   const wrong = await suite.grade!(t, `So the answer is ${gold + 1}.`);
   assert.deepEqual([wrong.correct, wrong.reason], [false, "not equal"]);
   const ramble = `${items[0].solution}\n\nQ: ${items[1].question}\nA: ${items[1].solution}`;
-  assert.deepEqual([gold, items[1].answer], [24, 36]);
+  assert.deepEqual([gold, items[1].answer], [6, 12]);
   assert.deepEqual([
     (await suite.grade!(t, ramble)).correct,
     (await suite.grade!(t, ramble)).extracted,
-  ], [false, "36"]);
+  ], [false, "12"]);
   const cut = `${items[0].solution}\n\nQ: Describe owls.\nA: Owls are a kind of`;
   assert.equal((await suite.grade!(t, cut)).correct, false);
   // Every problem's own worked solution grades correct.
