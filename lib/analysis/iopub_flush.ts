@@ -90,23 +90,30 @@ function ready(): Uint8Array {
   return frame(body, 0x04);
 }
 
-/** Reads exact byte counts from a connection. */
+/** Reads exact byte counts from a connection (a buffer that doubles as needed). */
 class Reader {
-  #buf = new Uint8Array(0);
+  #buf = new Uint8Array(1 << 16);
+  #start = 0;
+  #end = 0;
   constructor(private conn: Deno.Conn) {}
 
   async exactly(n: number): Promise<Uint8Array> {
-    while (this.#buf.length < n) {
-      const chunk = new Uint8Array(Math.max(65536, n - this.#buf.length));
-      const got = await this.conn.read(chunk);
+    while (this.#end - this.#start < n) {
+      if (this.#buf.length - this.#start < n || this.#end === this.#buf.length) {
+        const size = Math.max(this.#buf.length, 2 * (n + 65536));
+        const next = new Uint8Array(size);
+        next.set(this.#buf.subarray(this.#start, this.#end));
+        this.#end -= this.#start;
+        this.#start = 0;
+        this.#buf = next;
+      }
+      const got = await this.conn.read(this.#buf.subarray(this.#end));
       if (got === null) throw new Error("IOPub connection closed");
-      const next = new Uint8Array(this.#buf.length + got);
-      next.set(this.#buf);
-      next.set(chunk.subarray(0, got), this.#buf.length);
-      this.#buf = next;
+      this.#end += got;
     }
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.slice(n);
+    const out = this.#buf.slice(this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
     return out;
   }
 
@@ -145,15 +152,24 @@ function subscribe(): Promise<Subscriber | null> {
       return null;
     }
     const reader = new Reader(conn);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await conn.write(greeting());
-      await reader.exactly(64);
-      await conn.write(ready());
-      await reader.frame(); // the peer's READY
-      await conn.write(frame(new Uint8Array([1]), 0)); // subscribe to every topic
+      const handshake = (async () => {
+        await conn.write(greeting());
+        await reader.exactly(64);
+        await conn.write(ready());
+        await reader.frame(); // the peer's READY
+        await conn.write(frame(new Uint8Array([1]), 0)); // subscribe to every topic
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("IOPub handshake timed out")), 5000);
+      });
+      await Promise.race([handshake, timeout]);
     } catch {
       conn.close();
       return null;
+    } finally {
+      clearTimeout(timer);
     }
     const sub: Subscriber = { seen: new Set(), waiters: new Map(), closed: false };
     (async () => {
@@ -171,8 +187,11 @@ function subscribe(): Promise<Subscriber | null> {
           if (header.msg_type !== "update_display_data") continue;
           const id = JSON.parse(DEC.decode(parts[d + 5]))?.transient?.display_id;
           if (typeof id !== "string" || !id.startsWith("grlo-flush-")) continue;
-          sub.seen.add(id);
-          sub.waiters.get(id)?.();
+          const wake = sub.waiters.get(id);
+          if (wake) { // a repeat of a marker already seen finds no waiter
+            sub.seen.add(id);
+            wake();
+          }
         }
       } catch {
         sub.closed = true;
@@ -220,18 +239,21 @@ export async function flushDisplays(options: FlushOptions = {}): Promise<boolean
   for (let wait = 50; !sub.seen.has(id) && !sub.closed; wait = Math.min(wait * 2, 1000)) {
     const elapsed = performance.now() - t0;
     if (elapsed > timeout) break;
-    await jupyter.broadcast("update_display_data", {
-      data: {},
-      metadata: {},
-      transient: { display_id: id },
-    });
-    await new Promise<void>((resolve) => {
+    // The waiter is in place before the marker goes out, so an echo that comes back at once
+    // is not missed.
+    const arrived = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.min(wait, timeout - elapsed));
       sub.waiters.set(id, () => {
         clearTimeout(timer);
         resolve();
       });
     });
+    await jupyter.broadcast("update_display_data", {
+      data: {},
+      metadata: {},
+      transient: { display_id: id },
+    });
+    await arrived;
   }
   sub.waiters.delete(id);
   const ok = sub.seen.delete(id);
