@@ -17,23 +17,14 @@ import { CliError, type CliSpec, intFlag, parseCli, runMain } from "../lib/cli.t
 import { exportVerl } from "../lib/bridge/verl_export.ts";
 import { ConfigError } from "../lib/rl/config.ts";
 import { parseOverrideArgs } from "../lib/rl/overrides.ts";
-import { listPresets } from "../lib/rl/presets.ts";
+import { CONFIG_OPTIONS } from "./_config_options.ts";
 
 const spec = {
   command: "deno task export-verl",
   summary: "Write a verl experiment (train.sh, data/*.parquet, reward/style_mix.py, README.md) " +
     "from a kit config (key=value overrides after the flags).",
   options: {
-    preset: {
-      type: "string",
-      valueName: "NAME",
-      description: listPresets().map((p) => p.name).join(" | "),
-    },
-    config: {
-      type: "string",
-      valueName: "FILE",
-      description: "a JSON config (a run's config.json)",
-    },
+    ...CONFIG_OPTIONS,
     out: { type: "string", valueName: "DIR", description: "the experiment directory (required)" },
     gpus: { type: "string", valueName: "N", description: "trainer.n_gpus_per_node" },
     nodes: { type: "string", valueName: "N", description: "trainer.nnodes" },

@@ -24,7 +24,7 @@ import { ConfigError, configHash, resolveConfig } from "../lib/rl/config.ts";
 import type { TrainerConfig } from "../lib/rl/config_schema.ts";
 import { smokeModelConfig } from "../lib/rl/models.ts";
 import { parseOverrideArgs } from "../lib/rl/overrides.ts";
-import { listPresets } from "../lib/rl/presets.ts";
+import { CONFIG_OPTIONS } from "./_config_options.ts";
 import { formatPlan, planOf } from "../lib/rl/plan.ts";
 import { loadPrompts } from "../lib/rl/prompts.ts";
 import { train } from "../lib/rl/train.ts";
@@ -35,16 +35,7 @@ const spec = {
   summary: "Train a policy with PPO/GAE, GRPO, RLOO or REINFORCE++ (verl config keys; key=value " +
     "overrides after the flags).",
   options: {
-    preset: {
-      type: "string",
-      valueName: "NAME",
-      description: listPresets().map((p) => p.name).join(" | "),
-    },
-    config: {
-      type: "string",
-      valueName: "FILE",
-      description: "a JSON config (e.g. a run's config.json)",
-    },
+    ...CONFIG_OPTIONS,
     out: {
       type: "string",
       valueName: "DIR",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { quickReproduce } from "./_quick_reproduce.ts";
 
 /**
@@ -32,6 +32,54 @@ interface Figure {
   layout: Record<string, unknown>;
 }
 
+/** The `grlo-deno` kernelspec under a JUPYTER_PATH directory: this very deno binary. */
+async function writeKernelSpec(jupyterPath: string): Promise<void> {
+  const kernelDir = join(jupyterPath, "kernels", "grlo-deno");
+  await Deno.mkdir(kernelDir, { recursive: true });
+  await Deno.writeTextFile(
+    join(kernelDir, "kernel.json"),
+    JSON.stringify({
+      argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
+      display_name: "Deno (grlo-kit tests)",
+      language: "typescript",
+    }),
+  );
+}
+
+/**
+ * Executes a notebook headless on the `grlo-deno` kernel into `outputDir` (same file name) and
+ * returns the outputs of its code cells; fails on an nbconvert error.
+ */
+async function nbconvert(
+  notebook: string,
+  o: { outputDir: string; cwd: string; env: Record<string, string>; timeout: number },
+): Promise<Output[][]> {
+  const out = await new Deno.Command("jupyter", {
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--ExecutePreprocessor.kernel_name=grlo-deno",
+      `--ExecutePreprocessor.timeout=${o.timeout}`,
+      "--output-dir",
+      o.outputDir,
+      notebook,
+    ],
+    cwd: o.cwd,
+    env: o.env,
+    clearEnv: false,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, `nbconvert failed on ${notebook}:\n${log.slice(-3000)}`);
+  const executed = JSON.parse(await Deno.readTextFile(join(o.outputDir, basename(notebook))));
+  return (executed.cells as { cell_type: string; outputs?: Output[] }[])
+    .filter((c) => c.cell_type === "code")
+    .map((c) => c.outputs ?? []);
+}
+
 let workdir: Promise<{ dir: string; reproduce: string }> | null = null;
 
 /** The working copy, the kernelspec and the shared reproduce output (made once). */
@@ -51,16 +99,7 @@ function workingCopy(): Promise<{ dir: string; reproduce: string }> {
         await Deno.copyFile(join(root, "notebooks", e.name), join(work, "notebooks", e.name));
       }
     }
-    const kernelDir = join(dir, "jupyter", "kernels", "grlo-deno");
-    await Deno.mkdir(kernelDir, { recursive: true });
-    await Deno.writeTextFile(
-      join(kernelDir, "kernel.json"),
-      JSON.stringify({
-        argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
-        display_name: "Deno (grlo-kit tests)",
-        language: "typescript",
-      }),
-    );
+    await writeKernelSpec(join(dir, "jupyter"));
     let reproduce = Deno.env.get("GRLO_NOTEBOOK_REPRODUCE");
     if (!reproduce) {
       const t0 = performance.now();
@@ -78,37 +117,15 @@ function workingCopy(): Promise<{ dir: string; reproduce: string }> {
 
 async function execute(name: string): Promise<{ cells: Output[][]; seconds: number }> {
   const { dir, reproduce } = await workingCopy();
-  const env: Record<string, string> = {
-    JUPYTER_PATH: join(dir, "..", "jupyter"),
-    GRLO_NOTEBOOK_REPRODUCE: reproduce,
-  };
   const t0 = performance.now();
-  const out = await new Deno.Command("jupyter", {
-    args: [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--ExecutePreprocessor.kernel_name=grlo-deno",
-      "--ExecutePreprocessor.timeout=600",
-      "--output-dir",
-      join(dir, "..", "executed"),
-      join(dir, "notebooks", name),
-    ],
+  const cells = await nbconvert(join(dir, "notebooks", name), {
+    outputDir: join(dir, "..", "executed"),
     cwd: join(dir, "notebooks"),
-    env,
-    clearEnv: false,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+    env: { JUPYTER_PATH: join(dir, "..", "jupyter"), GRLO_NOTEBOOK_REPRODUCE: reproduce },
+    timeout: 600,
+  });
   const seconds = (performance.now() - t0) / 1000;
   console.error(`${name}: executed in ${seconds.toFixed(0)} s`);
-  const log = new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, `nbconvert failed on ${name}:\n${log.slice(-3000)}`);
-  const executed = JSON.parse(await Deno.readTextFile(join(dir, "..", "executed", name)));
-  const cells = (executed.cells as { cell_type: string; outputs?: Output[] }[])
-    .filter((c) => c.cell_type === "code")
-    .map((c) => c.outputs ?? []);
   const errors = cells.flat().filter((o) => o.output_type === "error");
   assert.deepEqual(errors, [], `${name} has error outputs`);
   return { cells, seconds };
@@ -186,16 +203,7 @@ Deno.test("display() keeps every large output in the cell that made it (the Deno
   // runs here: the kernel reported the cell finished while they were still queued.
   const dir = await Deno.makeTempDir({ prefix: "grlo-flush-" });
   try {
-    const kernelDir = join(dir, "jupyter", "kernels", "grlo-deno");
-    await Deno.mkdir(kernelDir, { recursive: true });
-    await Deno.writeTextFile(
-      join(kernelDir, "kernel.json"),
-      JSON.stringify({
-        argv: [Deno.execPath(), "jupyter", "--kernel", "--conn", "{connection_file}"],
-        display_name: "Deno (grlo-kit tests)",
-        language: "typescript",
-      }),
-    );
+    await writeKernelSpec(join(dir, "jupyter"));
     // The kernel reads deno.json (the import map) from the notebook's directory.
     for (const name of ["deno.json", "deno.lock", "node_modules"]) {
       await Deno.symlink(join(root, name), join(dir, name)).catch(() => {});
@@ -223,27 +231,12 @@ Deno.test("display() keeps every large output in the cell that made it (the Deno
       nbformat_minor: 5,
     };
     await Deno.writeTextFile(join(dir, "flush.ipynb"), JSON.stringify(nb));
-    const out = await new Deno.Command("jupyter", {
-      args: [
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--ExecutePreprocessor.kernel_name=grlo-deno",
-        "--ExecutePreprocessor.timeout=300",
-        "--output",
-        "executed.ipynb",
-        join(dir, "flush.ipynb"),
-      ],
+    const cells = await nbconvert(join(dir, "flush.ipynb"), {
+      outputDir: join(dir, "executed"),
       cwd: root,
       env: { JUPYTER_PATH: join(dir, "jupyter") },
-      clearEnv: false,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr).slice(-3000));
-    const executed = JSON.parse(await Deno.readTextFile(join(dir, "executed.ipynb")));
-    const cells = (executed.cells as { outputs: Output[] }[]).map((c) => c.outputs);
+      timeout: 300,
+    });
     const first = cells[0].map((o) => String(o.data?.["text/html"] ?? o.output_type).slice(0, 12));
     assert.deepEqual(first, Array.from({ length: 16 }, (_, i) => `<p>out ${i}</p>`.slice(0, 12)));
     assert.equal(cells[1].length, 1, "the last cell's table");

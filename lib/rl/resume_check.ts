@@ -45,41 +45,44 @@ export interface ConfigDifference {
 
 const free = (key: string) => RESUME_FREE_KEYS.some((k) => key === k || key.startsWith(`${k}.`));
 
+/** {@link resumeDifferences}' result, split by whether a resume may go on with them. */
+export interface ResumeDifferences {
+  /** Keys of the experiment: any of them refuses the resume. */
+  refused: ConfigDifference[];
+  /** {@link RESUME_FREE_KEYS} that differ (the resume logs them). */
+  bookkeeping: ConfigDifference[];
+}
+
 /**
- * The keys, other than {@link RESUME_FREE_KEYS}, whose values differ between the config a run
- * was started with and the one it is resumed with.
+ * The keys whose values differ between the config a run was started with and the one it is
+ * resumed with, in one pass, split into those that refuse the resume and bookkeeping.
  *
  * @param before the run directory's config (as read from `config.json`)
  * @param after the config of this call
- * @param options `bookkeeping`: list the differing {@link RESUME_FREE_KEYS} instead (the log line)
- * @returns the differences, sorted by key (empty: the resume may go on)
+ * @returns both lists, sorted by key (`refused` empty: the resume may go on)
  */
-export function resumeDifferences(
-  before: unknown,
-  after: TrainerConfig,
-  options: { bookkeeping?: boolean } = {},
-): ConfigDifference[] {
+export function resumeDifferences(before: unknown, after: TrainerConfig): ResumeDifferences {
   const leaves = (cfg: unknown) =>
     new Map(
       isPlainObject(cfg) ? flattenDelta(cfg).map(([p, v]) => [p.join("."), v] as const) : [],
     );
   const a = leaves(before), b = leaves(after);
-  const out: ConfigDifference[] = [];
-  for (const key of new Set([...a.keys(), ...b.keys()])) {
-    if (free(key) !== (options.bookkeeping === true)) continue;
+  const out: ResumeDifferences = { refused: [], bookkeeping: [] };
+  for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const path = key.split(".");
     const old = a.has(key) ? a.get(key) : getPath(TRAINER_DEFAULTS, path); // older run dirs
     const now = b.has(key) ? b.get(key) : getPath(TRAINER_DEFAULTS, path);
-    if (canonicalJson(old) !== canonicalJson(now)) out.push({ key, before: old, after: now });
+    if (canonicalJson(old) === canonicalJson(now)) continue;
+    (free(key) ? out.bookkeeping : out.refused).push({ key, before: old, after: now });
   }
-  return out.sort((x, y) => x.key.localeCompare(y.key));
+  return out;
 }
 
 /**
  * The refusal for a resume whose config changed, naming the first keys with both values.
  *
  * @param root the run directory
- * @param diffs {@link resumeDifferences}' result (non-empty)
+ * @param diffs the `refused` part of {@link resumeDifferences}' result (non-empty)
  * @returns the message
  */
 export function resumeRefusal(root: string, diffs: readonly ConfigDifference[]): string {

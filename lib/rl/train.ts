@@ -159,16 +159,19 @@ export async function setupRun(
   const resumeFrom = cfg.trainer.resume_mode === "disable" ? null : await run.latestCheckpoint();
   if (resumeFrom !== null) {
     const before = await run.previousConfig();
-    const diffs = before === null ? [] : resumeDifferences(before, cfg);
-    if (diffs.length > 0) throw new Error(resumeRefusal(run.root, diffs));
-    const changed = before === null ? [] : resumeDifferences(before, cfg, { bookkeeping: true });
-    if (changed.length > 0) {
-      log(
-        `resuming with ${
-          changed.map((d) => `${d.key}: ${JSON.stringify(d.before)} -> ${JSON.stringify(d.after)}`)
-            .join(", ")
-        }`,
-      );
+    if (before !== null) {
+      const { refused, bookkeeping } = resumeDifferences(before, cfg);
+      if (refused.length > 0) throw new Error(resumeRefusal(run.root, refused));
+      if (bookkeeping.length > 0) {
+        log(
+          `resuming with ${
+            bookkeeping.map((d) =>
+              `${d.key}: ${JSON.stringify(d.before)} -> ${JSON.stringify(d.after)}`
+            )
+              .join(", ")
+          }`,
+        );
+      }
     }
   }
   await run.writeConfig(cfg);

@@ -19,19 +19,15 @@ async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "grlo-retention-" });
 }
 
-/** The entries of `OUT/checkpoints`, sorted (`latest` included). */
-async function checkpointEntries(out: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(join(out, "checkpoints"))) names.push(e.name);
-  return names.sort();
-}
-
 /** The entries of one directory, sorted. */
 async function entries(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const e of Deno.readDir(dir)) names.push(e.name);
   return names.sort();
 }
+
+/** The entries of `OUT/checkpoints`, sorted (`latest` included). */
+const checkpointEntries = (out: string) => entries(join(out, "checkpoints"));
 
 async function latest(out: string): Promise<string> {
   return (await Deno.readTextFile(join(out, "checkpoints/latest"))).trim();

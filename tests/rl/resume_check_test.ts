@@ -9,7 +9,7 @@ Deno.test("resumeDifferences() names the changed keys of the experiment with bot
   const diffs = resumeDifferences(
     plain(cfg()),
     cfg("actor_rollout_ref.actor.optim.lr=0.5", "algorithm.gamma=0.9"),
-  );
+  ).refused;
   assert.deepEqual(diffs.map((d) => d.key), [
     "actor_rollout_ref.actor.optim.lr",
     "algorithm.gamma",
@@ -24,9 +24,9 @@ Deno.test("resumeDifferences() names the changed keys of the experiment with bot
 Deno.test("resumeDifferences() lets bookkeeping keys change and lists them on request", () => {
   const before = plain(cfg());
   const after = cfg("trainer.total_training_steps=40", "trainer.save_freq=5", "kit.threads=1");
-  assert.deepEqual(resumeDifferences(before, after), []);
+  assert.deepEqual(resumeDifferences(before, after).refused, []);
   assert.deepEqual(
-    resumeDifferences(before, after, { bookkeeping: true }).map((d) => d.key),
+    resumeDifferences(before, after).bookkeeping.map((d) => d.key),
     ["kit.threads", "trainer.save_freq", "trainer.total_training_steps"],
   );
   for (const k of RESUME_FREE_KEYS) assert.match(k, /^(trainer|kit)\./);
@@ -37,9 +37,9 @@ Deno.test("resumeDifferences() treats a key an older run directory lacks as its 
   // As if written before these keys existed.
   delete before.trainer.max_actor_ckpt_to_keep;
   delete before.algorithm.kl_ctrl.horizon;
-  assert.deepEqual(resumeDifferences(before, cfg()), []);
+  assert.deepEqual(resumeDifferences(before, cfg()), { refused: [], bookkeeping: [] });
   assert.deepEqual(
-    resumeDifferences(before, cfg("algorithm.kl_ctrl.horizon=7")).map((d) => d.key),
+    resumeDifferences(before, cfg("algorithm.kl_ctrl.horizon=7")).refused.map((d) => d.key),
     ["algorithm.kl_ctrl.horizon"],
   );
 });
