@@ -162,7 +162,7 @@ function subscribe(): Promise<Subscriber | null> {
         await conn.write(frame(new Uint8Array([1]), 0)); // subscribe to every topic
       })();
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("IOPub handshake timed out")), 5000);
+        timer = setTimeout(() => reject(new Error("IOPub handshake timed out")), 30_000);
       });
       await Promise.race([handshake, timeout]);
     } catch {
