@@ -13,7 +13,8 @@ import {
 import { decodePng } from "./_png.ts";
 
 const FIXTURES = new URL("../fixtures/runs/", import.meta.url).pathname;
-const hasChromium = (() => {
+// Without Chromium the PNG test is ignored, except under CI=true, where it runs and fails.
+const hasChromium = Deno.env.get("CI") === "true" || (() => {
   try {
     findChromium();
     return true;
