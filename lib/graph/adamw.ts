@@ -91,8 +91,8 @@ export interface HostAdamWTensors {
  * The {@link ADAMW} update on host arrays, in one fused pass per parameter (the graph's kernel
  * takes ~14 elementwise passes over each tensor): for the CPU provider, where the train step's
  * optimizer would otherwise read and write every parameter and moment a dozen times and copy
- * all three out of the runtime. Same formula and operation order as the kernel (torch.optim.AdamW),
- * evaluated in float64 and stored in the arrays' dtype; `gradScale` multiplies the gradient
+ * all three out of the runtime. Same formula as the kernel (torch.optim.AdamW), evaluated in
+ * float64 and stored in the arrays' dtype; `gradScale` multiplies the gradient
  * first (gradient clipping). The results are new arrays (param' may take over the gradient's,
  * `reuseGrad`; m' and v' may be written over m and v, `inPlaceMoments`); the other inputs are not
  * modified. In place, the 42M-parameter config M's host step takes 0.23 s instead of 0.42 s
@@ -122,15 +122,17 @@ export function adamwHostStep<T extends Float32Array | Float64Array>(
   const m2 = o.inPlaceMoments ? m as T : make(), v2 = o.inPlaceMoments ? v as T : make();
   const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = o.config;
   const c1 = 1 - b1, c2 = 1 - b2, s = o.gradScale;
-  const sqrtBc2 = Math.sqrt(1 - b2 ** o.step), stepSize = o.lr / (1 - b1 ** o.step);
+  // sqrt(v') / sqrt(1-b2^t) as a product with the reciprocal: one division per element instead
+  // of two (config M: 0.19 s instead of 0.25 s); the results differ from the kernel's in the
+  // last bits only.
+  const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** o.step), stepSize = o.lr / (1 - b1 ** o.step);
   const decay = 1 - o.lr * wd;
   for (let i = 0; i < n; i++) {
     const g = grad[i] * s;
-    const mi = m[i] * b1 + g * c1, vi = v[i] * b2 + g * g * c2;
-    m2[i] = mi;
-    v2[i] = vi;
+    m2[i] = m[i] * b1 + g * c1;
+    v2[i] = v[i] * b2 + g * g * c2;
     // The stored (rounded) moments, as the kernel computes in the arrays' dtype.
-    p2[i] = param[i] * decay - stepSize * (m2[i] / (Math.sqrt(v2[i]) / sqrtBc2 + eps));
+    p2[i] = param[i] * decay - stepSize * m2[i] / (Math.sqrt(v2[i]) * invSqrtBc2 + eps);
   }
   return [p2, m2, v2];
 }

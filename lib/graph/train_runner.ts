@@ -154,15 +154,20 @@ export class TrainRunner {
 
   /**
    * Clipping + AdamW on the host for gradients `grads` (by trainable parameter name); updates
-   * the state (new arrays) and returns the gradient norm before clipping.
+   * the state (new arrays) and returns the gradient norm before clipping. `graphNorm` is that
+   * norm when the `grad` graph computed it (one run, no accumulation); otherwise it is summed
+   * here, in float64.
    */
-  private hostUpdate(grads: Map<string, HostArray>, lr: number): number {
+  private hostUpdate(grads: Map<string, HostArray>, lr: number, graphNorm?: number): number {
     const t0 = performance.now();
     const { params, optimizer, maxGradNorm } = this.artifacts.manifest;
     const trainable = params.filter((p) => p.trainable);
-    let sq = 0;
-    for (const p of trainable) sq += sumOfSquares(grads.get(p.name) as Float32Array);
-    const norm = Math.sqrt(sq);
+    let norm = graphNorm;
+    if (norm === undefined) {
+      let sq = 0;
+      for (const p of trainable) sq += sumOfSquares(grads.get(p.name) as Float32Array);
+      norm = Math.sqrt(sq);
+    }
     // torch.nn.utils.clip_grad_norm_: scale = min(1, max_norm / (norm + 1e-6)).
     const gradScale = maxGradNorm > 0 ? Math.min(maxGradNorm / (norm + 1e-6), 1) : 1;
     const next = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
@@ -204,7 +209,10 @@ export class TrainRunner {
           p,
         ) => [p.name, out[`grad.${p.name}`].data]),
       );
-      const gradNorm = this.hostUpdate(grads, lr);
+      // The runtime's vectorised norm (the host's scalar pass over config M's 42M gradients
+      // took ~0.12 s); artifacts saved before the `grad` graph had it (version 1) lack it.
+      const graphNorm = out.grad_norm ? Number(out.grad_norm.data[0]) : undefined;
+      const gradNorm = this.hostUpdate(grads, lr, graphNorm);
       return { loss: Number(out.loss.data[0]), gradNorm, metrics: this.metricsOf(out) };
     }
     this.trainSession ??= await Session.create(this.artifacts.train, this.sessionOptions);

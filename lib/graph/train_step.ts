@@ -3,7 +3,9 @@
  *
  * - `train`: params + AdamW moments + step + lr + batch -> loss, metrics, updated params and
  *   moments, gradient global norm (with optional clipping). One run = one optimizer step.
- * - `grad`: params + batch -> loss, metrics, gradients (for accumulation over micro-batches).
+ * - `grad`: params + batch -> loss, metrics, gradients, their global norm `grad_norm` (for
+ *   accumulation over micro-batches, and for the host optimizer, which takes the norm from the
+ *   runtime's vectorised reduction instead of a scalar pass over every gradient).
  * - `apply`: params + (accumulated) gradients + moments + step + lr -> updated params and
  *   moments, gradient norm: the optimizer half of `train`.
  *
@@ -93,6 +95,13 @@ function globalNorm(grads: Value[]): Value {
   return op.sqrt(total!);
 }
 
+/** The `grad` graph's outputs: every trainable parameter's gradient and their global norm. */
+function outputGradients(g: Graph, spec: TrainStepSpec, grads: Value[]): void {
+  const trainable = trainableOf(spec);
+  grads.forEach((x, i) => g.output(x, `grad.${trainable[i].name}`));
+  g.output(globalNorm(grads), "grad_norm");
+}
+
 /** Appends clipping + AdamW for every trainable parameter; outputs updated values and the norm. */
 function appendOptimizer(
   g: Graph,
@@ -163,10 +172,7 @@ export function trainStepPhases(
   const t = lossGraph(spec, graph === "train" ? "train_step" : "grad_step", dtype);
   const backwardEnd = t.g.nodes.length;
   if (graph === "train") appendOptimizer(t.g, spec, t.params, t.grads, dtype);
-  else {
-    const trainable = trainableOf(spec);
-    t.grads.forEach((x, i) => t.g.output(x, `grad.${trainable[i].name}`));
-  }
+  else outputGradients(t.g, spec, t.grads);
   const nodes = new Map<string, TrainPhase>(), functions = new Map<string, TrainPhase | "mixed">();
   t.g.nodes.forEach((n, i) => {
     const phase: TrainPhase = i < t.forwardNodes
@@ -193,7 +199,7 @@ export async function buildTrainArtifacts(spec: TrainStepSpec): Promise<TrainArt
   appendOptimizer(t.g, spec, t.params, t.grads, dtype);
 
   const gr = lossGraph(spec, "grad_step", dtype);
-  gr.grads.forEach((x, i) => gr.g.output(x, `grad.${trainable[i].name}`));
+  outputGradients(gr.g, spec, gr.grads);
 
   const a = new Graph("apply_step");
   const aParams = declareParams(a, spec, dtype);
@@ -257,9 +263,16 @@ export async function loadTrainArtifacts(dir: string): Promise<TrainArtifacts> {
 }
 
 /**
- * Loads the artifacts from `dir` when they were built from the same spec (same hash of a
- * cheap spec key), else builds and saves them. The key should identify the spec: model
- * config, loss options, optimizer, batch shapes.
+ * The version of the graphs this module builds, part of every {@link cachedTrainArtifacts} key:
+ * raised whenever the builders change what the graphs compute or output (2: `grad_norm` in the
+ * `grad` graph), so a run directory's cached artifacts from an older kit are rebuilt.
+ */
+export const TRAIN_GRAPHS_VERSION = 2;
+
+/**
+ * Loads the artifacts from `dir` when they were built from the same spec (same cheap spec key
+ * and {@link TRAIN_GRAPHS_VERSION}), else builds and saves them. The key should identify the
+ * spec: model config, loss options, optimizer, batch shapes.
  */
 export async function cachedTrainArtifacts(
   dir: string,
@@ -267,11 +280,12 @@ export async function cachedTrainArtifacts(
   spec: () => TrainStepSpec,
 ): Promise<TrainArtifacts> {
   const keyFile = `${dir}/spec_key.txt`;
+  const fullKey = `${TRAIN_GRAPHS_VERSION}\n${key}`;
   try {
-    if ((await Deno.readTextFile(keyFile)) === key) return await loadTrainArtifacts(dir);
+    if ((await Deno.readTextFile(keyFile)) === fullKey) return await loadTrainArtifacts(dir);
   } catch { /* missing or stale: rebuild */ }
   const a = await buildTrainArtifacts(spec());
   await saveTrainArtifacts(dir, a);
-  await Deno.writeTextFile(keyFile, key);
+  await Deno.writeTextFile(keyFile, fullKey);
   return a;
 }
