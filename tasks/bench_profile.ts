@@ -6,6 +6,9 @@
  *   op type and by node shape; the executor's own time (`model_run` minus kernels) and the time
  *   outside the runtime (feeds, output copies, the runner's state swap: the step's wall time
  *   minus `model_run`).
+ * - `actor-S|actor-M`: the same for the PPO actor's update step (`actorTrainSpec` with verl's
+ *   defaults: clipped policy loss, token-mean, the `actor/entropy` metric) on that batch, whose
+ *   second half of each row is the response.
  * - `decode-S-b8|decode-M-b32|...`: the `bench rollout` setup (64-token prompts, 128 new tokens)
  *   at one batch size: decode-call kernel time by op type and by node shape, the executor's
  *   time, the binding's (feeds, output copies: model call wall minus `model_run`) and the
@@ -22,6 +25,7 @@
 import { CliError, parseCli, positiveInt } from "../lib/cli.ts";
 import { buildTrainArtifacts, median, TrainRunner, trainStepPhases } from "../lib/graph/mod.ts";
 import { benchConfig, initParameters, lmTrainSpec } from "../lib/model/mod.ts";
+import { actorTrainSpec } from "../lib/rl/actor_spec.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
 import { msTable, type ProfiledNode, readProfile, sumBy } from "./_ort_profile.ts";
@@ -34,8 +38,8 @@ const spec = {
     what: {
       type: "string",
       default: "train-M",
-      valueName: "train-M|decode-M-b32",
-      description: "train-<S|M> or decode-<S|M>-b<batch>",
+      valueName: "train-M|actor-M|decode-M-b32",
+      description: "train-<S|M>, actor-<S|M> or decode-<S|M>-b<batch>",
     },
     runs: { type: "string", default: "3", valueName: "N", description: "profiled runs" },
     threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
@@ -49,6 +53,7 @@ const spec = {
   },
   examples: [
     "deno task bench profile --what train-M",
+    "deno task bench profile --what actor-M",
     "deno task bench profile --what decode-M-b32",
   ],
 } as const;
@@ -56,13 +61,44 @@ const spec = {
 const shapeKey = (n: ProfiledNode) => `${n.op} [${n.outputShapes[0]?.join("x") ?? ""}]`;
 const load = () => Deno.loadavg()[0].toFixed(2);
 
+/** The PPO actor's batch on the `bench model` rows: the second half of each row is the response. */
+function actorBatch(c: ReturnType<typeof benchConfig>, batch: number, seq: number) {
+  const { loss_mask: _, ...lm } = lmBatch(c, batch, seq);
+  const f32 = (f: (b: number, t: number) => number) => ({
+    dtype: "float32" as const,
+    shape: [batch, seq],
+    data: Float32Array.from({ length: batch * seq }, (_, i) => f(Math.floor(i / seq), i % seq)),
+  });
+  const scalar = (x: number) => ({
+    dtype: "float32" as const,
+    shape: [],
+    data: Float32Array.of(x),
+  });
+  return {
+    ...lm,
+    old_logprobs: f32((b, t) => -10.4 + 0.01 * ((b + t) % 7)),
+    advantages: f32((b, t) => ((b * 31 + t * 17) % 11) / 5 - 1),
+    response_mask: f32((_, t) => (t >= seq / 2 ? 1 : 0)),
+    loss_scale: scalar((batch * seq) / 2),
+    token_scale: scalar((batch * seq) / 2),
+  };
+}
+
 async function profileTrain(
   name: "S" | "M",
-  o: { runs: number; threads: number; top: number; optimizer?: "graph" | "host" },
+  o: {
+    runs: number;
+    threads: number;
+    top: number;
+    optimizer?: "graph" | "host";
+    loss: "lm" | "actor";
+  },
 ) {
   const { runs, threads, top } = o;
   const c = benchConfig(name);
-  const trainSpec = lmTrainSpec(c, { maxGradNorm: 1 });
+  const trainSpec = o.loss === "lm"
+    ? lmTrainSpec(c, { maxGradNorm: 1 })
+    : actorTrainSpec(c, { maxGradNorm: 1 });
   const artifacts = await buildTrainArtifacts(trainSpec);
   const params = initParameters(c, { seed: 1 });
   const prefix = `/tmp/grlo-profile-train-${name}-${Date.now()}`;
@@ -73,7 +109,7 @@ async function profileTrain(
     optimizer: o.optimizer,
   });
   const phases = trainStepPhases(trainSpec, runner.optimizer === "host" ? "grad" : "train");
-  const feeds = lmBatch(c, 4, 256);
+  const feeds = o.loss === "lm" ? lmBatch(c, 4, 256) : actorBatch(c, 4, 256);
   await runner.step(feeds, 1e-5); // session creation + warm-up (not counted)
   const wall: number[] = [], hostMs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -106,7 +142,9 @@ async function profileTrain(
     ["outside the runtime (feeds, copies)", wallUs - runUs - hostUs],
   ];
   const lines = [
-    `train step, config ${name}, batch 4 x seq 256, ${threads} threads, optimizer in the ` +
+    `${
+      o.loss === "lm" ? "train" : "PPO actor"
+    } step, config ${name}, batch 4 x seq 256, ${threads} threads, optimizer in the ` +
     `${runner.optimizer === "host" ? "host (fused pass)" : "graph"}, ${runs} profiled steps; ` +
     `median step ${median(wall).toFixed(0)} ms; load average ${load()}`,
     `  trace ${trace.path}`,
@@ -198,7 +236,7 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
   const v = cli.values;
   const runs = positiveInt("runs", v.runs), threads = positiveInt("threads", v.threads);
   const top = positiveInt("top", v.top);
-  const train = /^train-(S|M)$/.exec(v.what), decode = /^decode-(S|M)-b(\d+)$/.exec(v.what);
+  const train = /^(train|actor)-(S|M)$/.exec(v.what), decode = /^decode-(S|M)-b(\d+)$/.exec(v.what);
   let lines: string[];
   const optimizer = v.optimizer === "auto"
     ? undefined
@@ -208,7 +246,13 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
       throw new CliError(`--optimizer: "${v.optimizer}" is not auto, graph or host`);
     })();
   if (train) {
-    lines = await profileTrain(train[1] as "S" | "M", { runs, threads, top, optimizer });
+    lines = await profileTrain(train[2] as "S" | "M", {
+      runs,
+      threads,
+      top,
+      optimizer,
+      loss: train[1] === "train" ? "lm" : "actor",
+    });
   } else if (decode) {
     lines = await profileDecode(
       decode[1] as "S" | "M",
@@ -217,7 +261,9 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
       threads,
       top,
     );
-  } else throw new CliError(`--what: "${v.what}" is not train-<S|M> or decode-<S|M>-b<batch>`);
+  } else {throw new CliError(
+      `--what: "${v.what}" is not train-<S|M>, actor-<S|M> or decode-<S|M>-b<batch>`,
+    );}
   console.log(lines.join("\n"));
   return lines;
 }
