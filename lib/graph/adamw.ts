@@ -5,6 +5,7 @@
  * with the step `t` (1-based) and learning rate as scalar inputs, so one graph serves
  * every step. The optimizer is not differentiated (no gradient rule). It belongs to the
  * engine (the train-step graphs append it); `kernels/mod.ts` re-exports it beside the kernels.
+ * The same update on host arrays, for the CPU provider, is in `adamw_host.ts`.
  *
  * @module
  */
@@ -77,75 +78,4 @@ export function adamw(
 ): [Value, Value, Value] {
   const [p2, m2, v2] = callKernel(ADAMW, [param, grad, m, v, lr, step], { ...config });
   return [p2, m2, v2];
-}
-
-/** A parameter's arrays for {@link adamwHostStep}: value, gradient, first and second moments. */
-export interface HostAdamWTensors {
-  param: Float32Array | Float64Array;
-  grad: Float32Array | Float64Array;
-  m: Float32Array | Float64Array;
-  v: Float32Array | Float64Array;
-}
-
-/**
- * The {@link ADAMW} update on host arrays, in one fused pass per parameter (the graph's kernel
- * takes ~14 elementwise passes over each tensor): for the CPU provider, where the train step's
- * optimizer would otherwise read and write every parameter and moment a dozen times and copy
- * all three out of the runtime. Same formula as the kernel (torch.optim.AdamW), evaluated in
- * float64 and stored in the arrays' dtype; `gradScale` multiplies the gradient
- * first (gradient clipping). The results are new arrays (param' may take over the gradient's,
- * `reuseGrad`; m' and v' may be written over m and v, `inPlaceMoments`); the other inputs are not
- * modified. In place, the 42M-parameter config M's host step takes 0.23 s instead of 0.42 s
- * (no 336 MB of fresh moments to allocate and fault in every step).
- *
- * @param t the parameter's arrays
- * @param o learning rate, 1-based step, gradient scale, hyper-parameters
- * @returns [param', m', v']
- */
-export function adamwHostStep<T extends Float32Array | Float64Array>(
-  t: HostAdamWTensors & { param: T },
-  o: {
-    lr: number;
-    step: number;
-    gradScale: number;
-    config: AdamWConfig;
-    /** Write param' into the gradient's array (which the caller gives up) instead of a new one. */
-    reuseGrad?: boolean;
-    /** Write m' and v' over m and v (which the caller owns) instead of new arrays. */
-    inPlaceMoments?: boolean;
-  },
-): [T, T, T] {
-  const { param, grad, m, v } = t, n = param.length;
-  const make = () => new (param.constructor as new (n: number) => T)(n);
-  // Element i of the gradient is read before param'[i] is written, so the arrays may alias.
-  const p2 = o.reuseGrad && grad.constructor === param.constructor ? grad as T : make();
-  const m2 = o.inPlaceMoments ? m as T : make(), v2 = o.inPlaceMoments ? v as T : make();
-  const { beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = o.config;
-  const c1 = 1 - b1, c2 = 1 - b2, s = o.gradScale;
-  // sqrt(v') / sqrt(1-b2^t) as a product with the reciprocal: one division per element instead
-  // of two (config M: 0.19 s instead of 0.25 s); the results differ from the kernel's in the
-  // last bits only.
-  const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** o.step), stepSize = o.lr / (1 - b1 ** o.step);
-  const decay = 1 - o.lr * wd;
-  for (let i = 0; i < n; i++) {
-    const g = grad[i] * s;
-    m2[i] = m[i] * b1 + g * c1;
-    v2[i] = v[i] * b2 + g * g * c2;
-    // The stored (rounded) moments, as the kernel computes in the arrays' dtype.
-    p2[i] = param[i] * decay - stepSize * m2[i] / (Math.sqrt(v2[i]) * invSqrtBc2 + eps);
-  }
-  return [p2, m2, v2];
-}
-
-/** Sum of squares of an array (four accumulators, float64). */
-export function sumOfSquares(x: Float32Array | Float64Array): number {
-  let a = 0, b = 0, c = 0, d = 0, i = 0;
-  for (const n = x.length - 3; i < n; i += 4) {
-    a += x[i] * x[i];
-    b += x[i + 1] * x[i + 1];
-    c += x[i + 2] * x[i + 2];
-    d += x[i + 3] * x[i + 3];
-  }
-  for (; i < x.length; i++) a += x[i] * x[i];
-  return a + b + c + d;
 }

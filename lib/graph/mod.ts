@@ -12,6 +12,7 @@ export * from "./onnx.ts";
 export * from "./session.ts";
 export * as op from "./ops/mod.ts";
 export * from "./adamw.ts";
+export * from "./adamw_host.ts";
 export * from "./train_step.ts";
 export * from "./train_runner.ts";
 export * from "./gemm_peak.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { adamwHostStep, sumOfSquares } from "./adamw.ts";
+import { sumOfSquares } from "./adamw_host.ts";
+import { adamwHostStepAll } from "./adamw_pool.ts";
 import { allocHost, type HostArray } from "./dtype.ts";
 import { defaultProvider, type HostTensor, Session, type SessionOptions } from "./session.ts";
 import type { TrainArtifacts } from "./train_step.ts";
@@ -44,6 +45,11 @@ export interface TrainRunnerOptions extends SessionOptions {
   resume?: Omit<TrainState, "params">;
   /** @default "host" on the CPU provider, else "graph" */
   optimizer?: OptimizerPlacement;
+  /**
+   * With the host optimizer: run about half of its work on a worker thread (`adamw_pool.ts`;
+   * the same result bytes). @default true when `threads` (else the machine's cores) is 2 or more
+   */
+  hostWorker?: boolean;
 }
 
 /** Holds a model's training state and steps it with the artifacts' graphs. */
@@ -51,6 +57,12 @@ export class TrainRunner {
   private trainSession?: Session;
   /** Milliseconds spent in the host optimizer so far (0 with the graph's optimizer). */
   hostOptimizerMs = 0;
+  /**
+   * Buffers of the parameter arrays this runner made (its host optimizer's results): they are
+   * the state's alone, so the next step may move them to its worker thread. The initial values
+   * are the caller's (a reference model may still read them) and are never moved.
+   */
+  private readonly ownParams = new WeakSet<ArrayBufferLike>();
   private gradSession?: Session;
   private applySession?: Session;
 
@@ -58,13 +70,17 @@ export class TrainRunner {
     /** The artifacts being run. */
     readonly artifacts: TrainArtifacts,
     /**
-     * Current state (replaced after every step; with the host optimizer the moment arrays are
-     * updated in place, so copy them to keep a step's moments).
+     * Current state, replaced after every step. With the host optimizer, the arrays of one
+     * step are valid until the next: the moments are updated in place, or moved to a worker
+     * thread and back as new arrays, and so are the parameters the runner made (the initial
+     * values passed to `create` are only read). Copy what must outlive a step.
      */
     public state: TrainState,
     private readonly sessionOptions: SessionOptions,
     /** Where the optimizer runs. */
     readonly optimizer: OptimizerPlacement,
+    /** Whether the host optimizer hands a share to a worker thread. */
+    readonly hostWorker: boolean,
   ) {}
 
   /**
@@ -78,7 +94,7 @@ export class TrainRunner {
   ): TrainRunner {
     // No CPU memory arena by default: it keeps the peak of every activation shape reserved
     // (config M train step: 3.9 GB RSS with it, 3.2 GB without, and 12% faster).
-    const { resume, optimizer, ...rest } = options;
+    const { resume, optimizer, hostWorker, ...rest } = options;
     const sessionOptions = { cpuArena: false, ...rest };
     const dtype = artifacts.manifest.dtype;
     for (const p of artifacts.manifest.params) {
@@ -109,7 +125,8 @@ export class TrainRunner {
       ((rest.ep ?? defaultProvider()) === "cpu" && (dtype0 === "float32" || dtype0 === "float64")
         ? "host"
         : "graph");
-    return new TrainRunner(artifacts, state, sessionOptions, placement);
+    const cores = rest.threads ?? navigator.hardwareConcurrency ?? 1;
+    return new TrainRunner(artifacts, state, sessionOptions, placement, hostWorker ?? cores >= 2);
   }
 
   private paramFeeds(): Record<string, HostTensor> {
@@ -153,12 +170,16 @@ export class TrainRunner {
   }
 
   /**
-   * Clipping + AdamW on the host for gradients `grads` (by trainable parameter name); updates
-   * the state (new arrays) and returns the gradient norm before clipping. `graphNorm` is that
-   * norm when the `grad` graph computed it (one run, no accumulation); otherwise it is summed
-   * here, in float64.
+   * Clipping + AdamW on the host for gradients `grads` (by trainable parameter name, consumed:
+   * they become the new parameters); updates the state and returns the gradient norm before
+   * clipping. `graphNorm` is that norm when the `grad` graph computed it (one run, no
+   * accumulation); otherwise it is summed here, in float64.
    */
-  private hostUpdate(grads: Map<string, HostArray>, lr: number, graphNorm?: number): number {
+  private async hostUpdate(
+    grads: Map<string, HostArray>,
+    lr: number,
+    graphNorm?: number,
+  ): Promise<number> {
     const t0 = performance.now();
     const { params, optimizer, maxGradNorm } = this.artifacts.manifest;
     const trainable = params.filter((p) => p.trainable);
@@ -170,30 +191,28 @@ export class TrainRunner {
     }
     // torch.nn.utils.clip_grad_norm_: scale = min(1, max_norm / (norm + 1e-6)).
     const gradScale = maxGradNorm > 0 ? Math.min(maxGradNorm / (norm + 1e-6), 1) : 1;
-    const next = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
     // The gradients are this runner's own arrays (runtime outputs or its sums): the new
-    // parameters are written over them, saving a fresh allocation per parameter.
-    // The moments are this runner's alone (a checkpoint reads them between steps), so they are
-    // updated in place.
-    const o = {
-      lr,
-      step: this.state.step + 1,
-      gradScale,
-      config: optimizer,
-      reuseGrad: true,
-      inPlaceMoments: true,
-    };
-    for (const p of trainable) {
-      const [p2, m2, v2] = adamwHostStep({
+    // parameters are written over them. The moments are this runner's alone (a checkpoint
+    // reads them between steps), so they are updated in place (or come back from the worker
+    // as new views of the same memory).
+    const results = await adamwHostStepAll(
+      trainable.map((p) => ({
         param: this.state.params.get(p.name) as Float32Array,
         grad: grads.get(p.name) as Float32Array,
         m: this.state.m.get(p.name) as Float32Array,
         v: this.state.v.get(p.name) as Float32Array,
-      }, o);
-      next.set(p.name, p2);
-      m.set(p.name, m2);
-      v.set(p.name, v2);
-    }
+      })),
+      { lr, step: this.state.step + 1, gradScale, config: optimizer },
+      this.hostWorker,
+      (i) => this.ownParams.has(this.state.params.get(trainable[i].name)!.buffer),
+    );
+    for (const r of results) this.ownParams.add(r.param.buffer);
+    const next = new Map(this.state.params), m = new Map(this.state.m), v = new Map(this.state.v);
+    trainable.forEach((p, i) => {
+      next.set(p.name, results[i].param);
+      m.set(p.name, results[i].m);
+      v.set(p.name, results[i].v);
+    });
     this.state = { params: next, m, v, step: this.state.step + 1 };
     this.hostOptimizerMs += performance.now() - t0;
     return norm;
@@ -212,7 +231,7 @@ export class TrainRunner {
       // The runtime's vectorised norm (the host's scalar pass over config M's 42M gradients
       // took ~0.12 s); artifacts saved before the `grad` graph had it (version 1) lack it.
       const graphNorm = out.grad_norm ? Number(out.grad_norm.data[0]) : undefined;
-      const gradNorm = this.hostUpdate(grads, lr, graphNorm);
+      const gradNorm = await this.hostUpdate(grads, lr, graphNorm);
       return { loss: Number(out.loss.data[0]), gradNorm, metrics: this.metricsOf(out) };
     }
     this.trainSession ??= await Session.create(this.artifacts.train, this.sessionOptions);
@@ -263,7 +282,7 @@ export class TrainRunner {
       }
     }
     if (this.optimizer === "host") {
-      return { loss, gradNorm: this.hostUpdate(sums, lr), metrics };
+      return { loss, gradNorm: await this.hostUpdate(sums, lr), metrics };
     }
     this.applySession ??= await Session.create(this.artifacts.apply, this.sessionOptions);
     const gradFeeds: Record<string, HostTensor> = {};
