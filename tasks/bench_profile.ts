@@ -8,7 +8,8 @@
  *   minus `model_run`).
  * - `actor-S|actor-M`: the same for the PPO actor's update step (`actorTrainSpec` with verl's
  *   defaults: clipped policy loss, token-mean, the `actor/entropy` metric) on that batch, whose
- *   second half of each row is the response.
+ *   second half of each row is the response; `critic-S|critic-M` for the critic's (clipped
+ *   value loss, `criticTrainSpec`, on the value model of the same config).
  * - `decode-S-b8|decode-M-b32|...`: the `bench rollout` setup (64-token prompts, 128 new tokens)
  *   at one batch size: decode-call kernel time by op type and by node shape, the executor's
  *   time, the binding's (feeds, output copies: model call wall minus `model_run`) and the
@@ -23,9 +24,17 @@
  */
 
 import { CliError, parseCli, positiveInt } from "../lib/cli.ts";
-import { buildTrainArtifacts, median, TrainRunner, trainStepPhases } from "../lib/graph/mod.ts";
+import {
+  buildTrainArtifacts,
+  type HostTensor,
+  median,
+  TrainRunner,
+  trainStepPhases,
+} from "../lib/graph/mod.ts";
 import { benchConfig, initParameters, lmTrainSpec } from "../lib/model/mod.ts";
 import { actorTrainSpec } from "../lib/rl/actor_spec.ts";
+import { criticTrainSpec } from "../lib/rl/critic_spec.ts";
+import { valueModelConfig } from "../lib/model/value_model.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
 import { msTable, type ProfiledNode, readProfile, sumBy } from "./_ort_profile.ts";
@@ -38,8 +47,8 @@ const spec = {
     what: {
       type: "string",
       default: "train-M",
-      valueName: "train-M|actor-M|decode-M-b32",
-      description: "train-<S|M>, actor-<S|M> or decode-<S|M>-b<batch>",
+      valueName: "train-M|actor-M|critic-M|decode-M-b32",
+      description: "<train|actor|critic>-<S|M> or decode-<S|M>-b<batch>",
     },
     runs: { type: "string", default: "3", valueName: "N", description: "profiled runs" },
     threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
@@ -61,8 +70,16 @@ const spec = {
 const shapeKey = (n: ProfiledNode) => `${n.op} [${n.outputShapes[0]?.join("x") ?? ""}]`;
 const load = () => Deno.loadavg()[0].toFixed(2);
 
-/** The PPO actor's batch on the `bench model` rows: the second half of each row is the response. */
-function actorBatch(c: ReturnType<typeof benchConfig>, batch: number, seq: number) {
+/**
+ * The PPO actor's (or critic's) batch on the `bench model` rows: the second half of each row is
+ * the response.
+ */
+function ppoBatch(
+  c: ReturnType<typeof benchConfig>,
+  batch: number,
+  seq: number,
+  who: "actor" | "critic",
+): Record<string, HostTensor> {
   const { loss_mask: _, ...lm } = lmBatch(c, batch, seq);
   const f32 = (f: (b: number, t: number) => number) => ({
     dtype: "float32" as const,
@@ -74,10 +91,20 @@ function actorBatch(c: ReturnType<typeof benchConfig>, batch: number, seq: numbe
     shape: [],
     data: Float32Array.of(x),
   });
+  const { targets: _t, ...rows } = lm;
+  const perToken: Record<string, HostTensor> = who === "actor"
+    ? {
+      targets: lm.targets,
+      old_logprobs: f32((b, t) => -10.4 + 0.01 * ((b + t) % 7)),
+      advantages: f32((b, t) => ((b * 31 + t * 17) % 11) / 5 - 1),
+    }
+    : {
+      old_values: f32((b, t) => ((b * 7 + t * 3) % 13) / 26),
+      returns: f32((b, t) => ((b * 5 + t * 11) % 9) / 9),
+    };
   return {
-    ...lm,
-    old_logprobs: f32((b, t) => -10.4 + 0.01 * ((b + t) % 7)),
-    advantages: f32((b, t) => ((b * 31 + t * 17) % 11) / 5 - 1),
+    ...rows,
+    ...perToken,
     response_mask: f32((_, t) => (t >= seq / 2 ? 1 : 0)),
     loss_scale: scalar((batch * seq) / 2),
     token_scale: scalar((batch * seq) / 2),
@@ -91,14 +118,16 @@ async function profileTrain(
     threads: number;
     top: number;
     optimizer?: "graph" | "host";
-    loss: "lm" | "actor";
+    loss: "lm" | "actor" | "critic";
   },
 ) {
   const { runs, threads, top } = o;
-  const c = benchConfig(name);
+  const c = o.loss === "critic" ? valueModelConfig(benchConfig(name)) : benchConfig(name);
   const trainSpec = o.loss === "lm"
     ? lmTrainSpec(c, { maxGradNorm: 1 })
-    : actorTrainSpec(c, { maxGradNorm: 1 });
+    : o.loss === "actor"
+    ? actorTrainSpec(c, { maxGradNorm: 1 })
+    : criticTrainSpec(c, { maxGradNorm: 1 });
   const artifacts = await buildTrainArtifacts(trainSpec);
   const params = initParameters(c, { seed: 1 });
   const prefix = `/tmp/grlo-profile-train-${name}-${Date.now()}`;
@@ -109,7 +138,7 @@ async function profileTrain(
     optimizer: o.optimizer,
   });
   const phases = trainStepPhases(trainSpec, runner.optimizer === "host" ? "grad" : "train");
-  const feeds = o.loss === "lm" ? lmBatch(c, 4, 256) : actorBatch(c, 4, 256);
+  const feeds = o.loss === "lm" ? lmBatch(c, 4, 256) : ppoBatch(c, 4, 256, o.loss);
   await runner.step(feeds, 1e-5); // session creation + warm-up (not counted)
   const wall: number[] = [], hostMs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -141,11 +170,11 @@ async function profileTrain(
     ["executor (model_run - kernels)", runUs - kernelUs],
     ["outside the runtime (feeds, copies)", wallUs - runUs - hostUs],
   ];
+  const hostThreads = runner.hostWorker ? "this thread and a worker" : "one thread";
   const lines = [
-    `${
-      o.loss === "lm" ? "train" : "PPO actor"
-    } step, config ${name}, batch 4 x seq 256, ${threads} threads, optimizer in the ` +
-    `${runner.optimizer === "host" ? "host (fused pass)" : "graph"}, ${runs} profiled steps; ` +
+    `${o.loss === "lm" ? "train" : `PPO ${o.loss}`} step, config ${name}, batch 4 x seq 256, ` +
+    `${threads} threads, optimizer in the ` +
+    `${runner.optimizer === "host" ? `host (${hostThreads})` : "graph"}, ${runs} profiled steps; ` +
     `median step ${median(wall).toFixed(0)} ms; load average ${load()}`,
     `  trace ${trace.path}`,
     ...msTable("by phase (share of the step's wall time)", byPhase, runs, wallUs),
@@ -236,7 +265,8 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
   const v = cli.values;
   const runs = positiveInt("runs", v.runs), threads = positiveInt("threads", v.threads);
   const top = positiveInt("top", v.top);
-  const train = /^(train|actor)-(S|M)$/.exec(v.what), decode = /^decode-(S|M)-b(\d+)$/.exec(v.what);
+  const train = /^(train|actor|critic)-(S|M)$/.exec(v.what),
+    decode = /^decode-(S|M)-b(\d+)$/.exec(v.what);
   let lines: string[];
   const optimizer = v.optimizer === "auto"
     ? undefined
@@ -251,7 +281,7 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
       threads,
       top,
       optimizer,
-      loss: train[1] === "train" ? "lm" : "actor",
+      loss: train[1] === "train" ? "lm" : train[1] as "actor" | "critic",
     });
   } else if (decode) {
     lines = await profileDecode(
