@@ -33,9 +33,24 @@ export interface SessionOptions {
   cpuArena?: boolean;
   /** Write an onnxruntime profile (JSON trace) with this file prefix. */
   profilePrefix?: string;
-  /** Extra session config entries (`session.intra_op.allow_spinning`, ...). */
+  /**
+   * Extra session config entries (`session.intra_op.allow_spinning`, ...), over
+   * {@link DEFAULT_CONFIG_ENTRIES}.
+   */
   extra?: Record<string, string>;
 }
+
+/**
+ * Session config entries the kit sets on every session: `session.force_spinning_stop`, so
+ * onnxruntime's intra-op threads stop spinning when a run returns instead of competing with
+ * the host work between runs (the host optimizer after a `grad` run, the sampler and KV cache
+ * between decode steps). On this 2-core VM, alternated: config S's host optimizer 25-28 ms
+ * instead of 34-36 ms and its train step 4% faster; a decode step's host work at batch 32
+ * 2.3 ms instead of 3.5 ms, with decode tokens/s unchanged within noise.
+ */
+export const DEFAULT_CONFIG_ENTRIES: Readonly<Record<string, string>> = {
+  "session.force_spinning_stop": "1",
+};
 
 /** The provider from `GRLO_EP`, validated. */
 export function defaultProvider(): ExecutionProvider {
@@ -82,7 +97,7 @@ export class Session {
       so.enableProfiling = true;
       so.profileFilePrefix = options.profilePrefix;
     }
-    if (options.extra) so.extra = { session: {}, ...nest(options.extra) };
+    so.extra = nest({ ...DEFAULT_CONFIG_ENTRIES, ...options.extra });
     try {
       const s = typeof model === "string"
         ? await ort.InferenceSession.create(model, so)
