@@ -4,7 +4,8 @@
  * runtime; here each array is read once and only the gradients leave the runtime.
  *
  * The step is two passes, so that the costly one needs no parameter values and can run on a
- * worker thread (`adamw_pool.ts`):
+ * worker thread (`adamw_pool.ts`), or both in one loop ({@link adamwFused}) where the
+ * parameter is at hand:
  *
  * 1. {@link adamwMoments}: `m' = b1 m + (1-b1) g`, `v' = b2 v + (1-b2) g^2` over m and v, and
  *    the update `u = lr / (1-b1^t) * m' / (sqrt(v') / sqrt(1-b2^t) + eps)` over the gradient;
@@ -12,7 +13,7 @@
  *
  * Each value is evaluated in float64 and stored in the arrays' dtype, so m', v' and u are
  * rounded where the kernel rounds them: the results agree with the kernel's to the last bits
- * (torch.optim.AdamW's formula and order). Config M (42M parameters) takes ~0.2 s on one thread.
+ * (torch.optim.AdamW's formula and order).
  *
  * @module
  */
@@ -75,6 +76,37 @@ export function applyUpdate(param: FloatArray, update: FloatArray, o: HostAdamWS
   for (let i = 0; i < n; i++) update[i] = param[i] * decay - update[i];
 }
 
+/**
+ * Both passes of the step in one loop (the same stored values as {@link adamwMoments} then
+ * {@link applyUpdate}, with each array read once): m, v become m' and v', and the gradient's
+ * array the new parameter.
+ *
+ * @param param the current parameter (read only)
+ * @param grad the gradient (overwritten with p')
+ * @param m first moment (overwritten with m')
+ * @param v second moment (overwritten with v')
+ * @param o learning rate, step, gradient scale, hyper-parameters
+ */
+export function adamwFused(
+  param: FloatArray,
+  grad: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  o: HostAdamWStep,
+): void {
+  const { beta1: b1, beta2: b2, epsilon: eps } = o.config;
+  const c1 = 1 - b1, c2 = 1 - b2, s = o.gradScale, n = grad.length;
+  const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** o.step), stepSize = o.lr / (1 - b1 ** o.step);
+  const decay = 1 - o.lr * o.config.weightDecay;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] * s;
+    m[i] = m[i] * b1 + g * c1;
+    v[i] = v[i] * b2 + g * g * c2;
+    grad[i] = stepSize * m[i] / (Math.sqrt(v[i]) * invSqrtBc2 + eps); // u, stored (rounded)
+    grad[i] = param[i] * decay - grad[i];
+  }
+}
+
 /** A parameter's arrays for {@link adamwHostStep}: value, gradient, first and second moments. */
 export interface HostAdamWTensors {
   param: FloatArray;
@@ -84,7 +116,7 @@ export interface HostAdamWTensors {
 }
 
 /**
- * One whole AdamW step on one parameter, in place: both passes on this thread. The gradient's
+ * One whole AdamW step on one parameter, in place, on this thread ({@link adamwFused}). The gradient's
  * array becomes the new parameter and m, v the new moments; `param` is only read.
  *
  * @param t the parameter's arrays
@@ -95,8 +127,7 @@ export function adamwHostStep<T extends FloatArray>(
   t: HostAdamWTensors & { grad: T },
   o: HostAdamWStep,
 ): T {
-  adamwMoments(t.grad, t.m, t.v, o);
-  applyUpdate(t.param, t.grad, o);
+  adamwFused(t.param, t.grad, t.m, t.v, o);
   return t.grad;
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { parentPort } from "node:worker_threads";
-import { adamwMoments, applyUpdate, type HostAdamWStep } from "./adamw_host.ts";
+import { adamwFused, adamwMoments, type HostAdamWStep } from "./adamw_host.ts";
 
 /** One tensor's buffers as they travel to and from the worker. */
 export interface WorkerItem {
@@ -28,9 +28,9 @@ const view = (dtype: WorkerItem["dtype"], b: ArrayBuffer) =>
 parentPort?.on("message", (msg: { id: number; o: HostAdamWStep; items: WorkerItem[] }) => {
   try {
     for (const it of msg.items) {
-      const grad = view(it.dtype, it.grad);
-      adamwMoments(grad, view(it.dtype, it.m), view(it.dtype, it.v), msg.o);
-      if (it.param) applyUpdate(view(it.dtype, it.param), grad, msg.o);
+      const [grad, m, v] = [view(it.dtype, it.grad), view(it.dtype, it.m), view(it.dtype, it.v)];
+      if (it.param) adamwFused(view(it.dtype, it.param), grad, m, v, msg.o);
+      else adamwMoments(grad, m, v, msg.o);
     }
     parentPort!.postMessage(
       { id: msg.id, items: msg.items },
