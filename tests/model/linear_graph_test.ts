@@ -53,6 +53,28 @@ for (const [ta, tb] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
   });
 }
 
+for (const ta of [0, 1]) {
+  Deno.test(`FusedMatMul(transA=${ta}, transB=1) with a head-shaped weight (rows >= 8 x columns: the transposed gradient form) equals MatMul of explicit transposes`, async () => {
+    const shapes: [number[], number[]] = [ta ? [5, 3] : [3, 5], [48, 5]];
+    const f = (a: Value, b: Value) =>
+      a.graph.addNode(FUSED_MATMUL, [a, b], { transA: ta, transB: 1 })[0];
+    const fused = await gradsOf(shapes, f);
+    const plain = await gradsOf(shapes, (a, b) => op.matmul(ta ? t(a) : a, t(b)));
+    for (const k of ["y", "da", "db"]) {
+      assert.deepStrictEqual(fused[k].shape, plain[k].shape, k);
+      const x = fused[k].data as Float32Array, y = plain[k].data as Float32Array;
+      for (let i = 0; i < x.length; i++) {
+        assert.ok(Math.abs(x[i] - y[i]) < 1e-5, `${k}[${i}]: ${x[i]} vs ${y[i]}`);
+      }
+    }
+    // The weight's gradient is the transposed product: FusedMatMul(op(a), g) then a Transpose.
+    const g = new Graph("wide");
+    const a = g.input("a", "float32", shapes[0]), b = g.input("b", "float32", shapes[1]);
+    const [db] = grad(op.reduceSum(f(a, b), [0, 1]), [b]);
+    assert.equal(g.nodes.find((n) => n.outputs[0] === db)?.opType, "Transpose");
+  });
+}
+
 Deno.test("linear() uses FusedMatMul(transB) in float32 and Gemm(transB) in float64, never a Transpose", () => {
   for (const [dtype, want] of [["float32", "FusedMatMul"], ["float64", "Gemm"]] as const) {
     const g = new Graph("lin");
