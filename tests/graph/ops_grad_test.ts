@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { op, type Value } from "../../lib/graph/mod.ts";
+import { grad, Graph, op, type Value } from "../../lib/graph/mod.ts";
 import { type CheckInput, gradCheck, randoms } from "./_gradcheck.ts";
 
 /** One gradient-check case: inputs and the function of them. */
@@ -159,6 +159,18 @@ const cases: Case[] = [
     fn: ([e, ids]) => op.gather(e, ids, 0),
   },
   {
+    // The weight's two gradient contributions are summed by scattering the lookup's rows into
+    // the head's dense gradient (autodiff's sumGradients).
+    name: "a tied embedding: Gather rows, then a head on the same weight",
+    inputs: [{ name: "e", shape: [5, 3] }, {
+      name: "ids",
+      shape: [4],
+      dtype: "int64",
+      values: [0, 4, 4, 2],
+    }],
+    fn: ([e, ids]) => op.matmul(op.tanh(op.gather(e, ids, 0)), op.transpose(e, [1, 0])),
+  },
+  {
     name: "GatherElements along the last axis",
     inputs: [{ name: "a", shape: [2, 4] }, {
       name: "i",
@@ -246,3 +258,13 @@ for (const c of cases) {
     }
   });
 }
+
+Deno.test("a tied embedding's gradient scatters the lookup's rows into the head's gradient: no zeros tensor, no Add", () => {
+  const g = new Graph("tied");
+  const e = g.input("e", "float32", [50, 4]), ids = g.input("ids", "int64", [6]);
+  const logits = op.matmul(op.gather(e, ids, 0), op.transpose(e, [1, 0]));
+  const [de] = grad(op.reduceSum(logits, [0, 1]), [e]);
+  assert.equal(de.producer?.def.opType, "ScatterND");
+  assert.equal(de.producer?.attrs.reduction, "add");
+  assert.notEqual(de.producer?.inputs[0]?.producer?.def.opType, "ConstantOfShape");
+});
