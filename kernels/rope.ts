@@ -7,6 +7,10 @@
  * Gradient: the inverse rotation, i.e. the same kernel with `-sin`, for x; for the angles
  * (rarely needed), dcos = x1*g1 + x2*g2 and dsin = x1*g2 - x2*g1, summed to their shapes.
  *
+ * {@link ropeHeads} is the same rotation on heads-first tensors [B, heads, T, D] with angles
+ * [B, T, D/2]; its float32 body is onnxruntime's native `RotaryEmbedding` (opset 23): one node
+ * where the composed form is eight (a decode step runs two per layer).
+ *
  * @module
  */
 
@@ -58,4 +62,62 @@ export const ROPE: OpDef = {
 export function rope(x: Value, cos: Value, sin: Value): Value {
   const half = (x.shape[x.rank - 1] as number) / 2;
   return callKernel(ROPE, [x, cos, sin], { half })[0];
+}
+
+/** ONNX `RotaryEmbedding` (opset 23, rotate-half); used only inside {@link ROPE_HEADS}' body. */
+const NATIVE_ROTARY_EMBEDDING: OpDef = {
+  opType: "RotaryEmbedding",
+  domain: "",
+  attrs: { interleaved: "int" },
+  infer: ([x]) => [{ dtype: x!.dtype, shape: [...x!.shape] }],
+};
+
+/** The heads-first RoPE kernel: x [B, heads, T, D], cos and sin [B, T, D/2]. */
+export const ROPE_HEADS: OpDef = {
+  opType: "RopeHeads",
+  domain: KIT_DOMAIN,
+  attrs: { half: "int" },
+  infer: (inputs) => {
+    const [x, cos, sin] = inputs as Value[];
+    const dtype = floatDtype("RopeHeads", [x, cos, sin]);
+    if (x.rank !== 4 || cos.rank !== 3 || sin.rank !== 3) {
+      kernelFail("RopeHeads", [x, cos, sin], "needs x [B, heads, T, D] and cos/sin [B, T, D/2]");
+    }
+    const d = x.shape[3];
+    if (typeof d !== "number" || d % 2 !== 0) {
+      kernelFail("RopeHeads", [x, cos, sin], "head dim must be even");
+    }
+    for (const c of [cos, sin]) {
+      if (typeof c.shape[2] === "number" && c.shape[2] !== d / 2) {
+        kernelFail("RopeHeads", [x, cos, sin], `cos/sin last dim must be ${d / 2}`);
+      }
+    }
+    return [{ dtype, shape: [...x.shape] }];
+  },
+  body: ([x, cos, sin], attrs) => {
+    if (x.dtype === "float32") {
+      return x.graph.addNode(NATIVE_ROTARY_EMBEDDING, [x, cos, sin], { interleaved: 0 });
+    }
+    const c = op.unsqueeze(cos, [1]), s = op.unsqueeze(sin, [1]); // [B, 1, T, D/2]
+    return [rotate(x, c, s, attrs.half as number)];
+  },
+  vjp: (n, [g], needs) => {
+    const [x, cos, sin] = n.inputs as Value[];
+    const dx = needs[0] ? ropeHeads(g!, cos, op.neg(sin)) : null;
+    if (!needs[1] && !needs[2]) return [dx, null, null];
+    const half = n.attrs.half as number;
+    const [x1, x2] = op.split(x, -1, [half, half]);
+    const [g1, g2] = op.split(g!, -1, [half, half]);
+    // Summed over the heads axis: [B, heads, T, D/2] -> [B, T, D/2].
+    const overHeads = (v: Value) => op.reduceSum(v, [1]);
+    const dcos = needs[1] ? overHeads(op.add(op.mul(x1, g1), op.mul(x2, g2))) : null;
+    const dsin = needs[2] ? overHeads(op.sub(op.mul(x1, g2), op.mul(x2, g1))) : null;
+    return [dx, dcos, dsin];
+  },
+};
+
+/** Applies rotary embedding to heads-first `x` [B, heads, T, D] with angles [B, T, D/2]. */
+export function ropeHeads(x: Value, cos: Value, sin: Value): Value {
+  const half = (x.shape[3] as number) / 2;
+  return callKernel(ROPE_HEADS, [x, cos, sin], { half })[0];
 }

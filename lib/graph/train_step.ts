@@ -266,10 +266,10 @@ export async function loadTrainArtifacts(dir: string): Promise<TrainArtifacts> {
  * The version of the graphs this module builds, part of every {@link cachedTrainArtifacts} key:
  * raised whenever the builders change what the graphs compute or output (2: `grad_norm` in the
  * `grad` graph; 3: an LM head's weight gradient as a transposed product; 4: a Gather's gradient
- * scattered into the other contributions), so a run directory's cached artifacts from an older
- * kit are rebuilt.
+ * scattered into the other contributions; 5: RoPE as the native RotaryEmbedding), so a run
+ * directory's cached artifacts from an older kit are rebuilt.
  */
-export const TRAIN_GRAPHS_VERSION = 4;
+export const TRAIN_GRAPHS_VERSION = 5;
 
 /**
  * Loads the artifacts from `dir` when they were built from the same spec (same cheap spec key

@@ -22,7 +22,7 @@ import {
   attentionBias,
   prefixAttention,
   rmsNorm,
-  rope,
+  ropeHeads,
   swiglu,
 } from "../../kernels/mod.ts";
 import { type Dim, type DType, op, type OpDef, type Value } from "../graph/mod.ts";
@@ -88,7 +88,7 @@ export function decoder(config: ModelConfig, w: Weights, inp: DecoderInputs): De
   const batchSeq = op.shapeOf(inp.inputIds); // (B, T)
   const seqLen = op.gather(batchSeq, op.constant(batchSeq, "int64", [], [1]), 0); // scalar T
   const bias = attentionBias(inp.attentionMask, seqLen, dtype); // [B, 1, T, P+T]
-  const [cos, sin] = rotaryAngles(config, inp.positionIds, dtype); // [B, T, 1, D/2]
+  const [cos, sin] = rotaryAngles(config, inp.positionIds, dtype); // [B, T, D/2]
   let x = op.gather(embed, op.reshape(inp.inputIds, [-1]), 0); // [B*T, H]
   const present: KvPair[] = [];
   for (let l = 0; l < config.numHiddenLayers; l++) {
@@ -148,8 +148,8 @@ function selfAttention(
     q = rmsNorm(q, weight(w, `${p}.self_attn.q_norm.weight`), eps);
     k = rmsNorm(k, weight(w, `${p}.self_attn.k_norm.weight`), eps);
   }
-  q = op.transpose(rope(q, ctx.cos, ctx.sin), [0, 2, 1, 3]); // [B, Hq, T, D]
-  k = op.transpose(rope(k, ctx.cos, ctx.sin), [0, 2, 1, 3]); // [B, Hkv, T, D]
+  q = ropeHeads(op.transpose(q, [0, 2, 1, 3]), ctx.cos, ctx.sin); // [B, Hq, T, D]
+  k = ropeHeads(op.transpose(k, [0, 2, 1, 3]), ctx.cos, ctx.sin); // [B, Hkv, T, D]
   let v = op.transpose(v0, [0, 2, 1, 3]); // [B, Hkv, T, D]
   const heads = { numHeads: Hq, numKvHeads: Hkv };
   if (ctx.newKvOnly) {
@@ -182,8 +182,8 @@ function mlp(w: Weights, p: string, h: Value): Value {
 
 /**
  * RoPE angles from the position ids, as transformers' `RotaryEmbedding.forward` computes them
- * (positions times inverse frequencies, in the compute dtype): cos and sin [B, T, 1, D/2],
- * broadcasting over the heads of a [B, T, heads, D] tensor.
+ * (positions times inverse frequencies, in the compute dtype): cos and sin [B, T, D/2], for
+ * `ropeHeads` on heads-first [B, heads, T, D] tensors.
  */
 export function rotaryAngles(
   config: ModelConfig,
@@ -192,7 +192,7 @@ export function rotaryAngles(
 ): [Value, Value] {
   const invFreq = op.constant(positionIds, dtype, [config.headDim / 2], ropeInvFreq(config));
   const pos = op.unsqueeze(op.cast(positionIds, dtype), [-1]); // [B, T, 1]
-  const angle = op.unsqueeze(op.mul(pos, invFreq), [2]); // [B, T, 1, D/2]
+  const angle = op.mul(pos, invFreq); // [B, T, D/2]
   return [trig(COS, angle), trig(SIN, angle)];
 }
 

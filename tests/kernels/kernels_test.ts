@@ -14,6 +14,7 @@ import {
   prefixAttention,
   rmsNorm,
   rope,
+  ropeHeads,
   swiglu,
   tokenEntropy,
   tokenLogprob,
@@ -69,6 +70,16 @@ const cases: KernelCase[] = [
       const rot = op.concat([op.neg(x2), x1], -1);
       return op.add(op.mul(x, op.concat([c, c], -1)), op.mul(rot, op.concat([s, s], -1)));
     },
+  },
+  {
+    // float32 runs onnxruntime's native RotaryEmbedding; float64 the composed body.
+    name: "RopeHeads (heads-first, angles [B, T, D/2])",
+    inputs: [{ name: "x", shape: [2, 3, 4, 6] }, { name: "cos", shape: [2, 4, 3] }, {
+      name: "sin",
+      shape: [2, 4, 3],
+    }],
+    kernel: ([x, c, s]) => ropeHeads(x, c, s),
+    primitive: ([x, c, s]) => rope(x, op.unsqueeze(c, [1]), op.unsqueeze(s, [1])),
   },
   {
     name: "SwiGLU",
