@@ -14,7 +14,9 @@
  * array is detached).
  *
  * The worker is created on first use and shared by every caller in the process; it keeps the
- * process alive only while a reply from it is due.
+ * process alive only while a reply from it is due. If it fails mid-step, the step rejects and the
+ * arrays it held are gone: the caller's state is then unusable (a trainer resumes from its last
+ * checkpoint).
  *
  * @module
  */
