@@ -24,6 +24,24 @@ function rotate(x: Value, cos: Value, sin: Value, half: number): Value {
   return op.concat([y1, y2], -1);
 }
 
+/**
+ * The angles' gradients at x's shape [..., D/2], before summing to cos/sin's shapes:
+ * `dcos = x1*g1 + x2*g2`, `dsin = x1*g2 - x2*g1` (each only where `needs` asks for it).
+ */
+function angleGrads(
+  x: Value,
+  g: Value,
+  half: number,
+  needs: readonly boolean[],
+): [Value | null, Value | null] {
+  const [x1, x2] = op.split(x, -1, [half, half]);
+  const [g1, g2] = op.split(g, -1, [half, half]);
+  return [
+    needs[1] ? op.add(op.mul(x1, g1), op.mul(x2, g2)) : null,
+    needs[2] ? op.sub(op.mul(x1, g2), op.mul(x2, g1)) : null,
+  ];
+}
+
 /** The RoPE kernel; inputs x [..., D], cos and sin broadcastable to [..., D/2]. */
 export const ROPE: OpDef = {
   opType: "Rope",
@@ -49,12 +67,8 @@ export const ROPE: OpDef = {
     const [x, cos, sin] = n.inputs as Value[];
     const dx = needs[0] ? rope(g!, cos, op.neg(sin)) : null;
     if (!needs[1] && !needs[2]) return [dx, null, null];
-    const half = n.attrs.half as number;
-    const [x1, x2] = op.split(x, -1, [half, half]);
-    const [g1, g2] = op.split(g!, -1, [half, half]);
-    const dcos = needs[1] ? op.sumTo(op.add(op.mul(x1, g1), op.mul(x2, g2)), cos) : null;
-    const dsin = needs[2] ? op.sumTo(op.sub(op.mul(x1, g2), op.mul(x2, g1)), sin) : null;
-    return [dx, dcos, dsin];
+    const [dc, ds] = angleGrads(x, g!, n.attrs.half as number, needs);
+    return [dx, dc && op.sumTo(dc, cos), ds && op.sumTo(ds, sin)];
   },
 };
 
@@ -105,14 +119,9 @@ export const ROPE_HEADS: OpDef = {
     const [x, cos, sin] = n.inputs as Value[];
     const dx = needs[0] ? ropeHeads(g!, cos, op.neg(sin)) : null;
     if (!needs[1] && !needs[2]) return [dx, null, null];
-    const half = n.attrs.half as number;
-    const [x1, x2] = op.split(x, -1, [half, half]);
-    const [g1, g2] = op.split(g!, -1, [half, half]);
     // Summed over the heads axis: [B, heads, T, D/2] -> [B, T, D/2].
-    const overHeads = (v: Value) => op.reduceSum(v, [1]);
-    const dcos = needs[1] ? overHeads(op.add(op.mul(x1, g1), op.mul(x2, g2))) : null;
-    const dsin = needs[2] ? overHeads(op.sub(op.mul(x1, g2), op.mul(x2, g1))) : null;
-    return [dx, dcos, dsin];
+    const [dc, ds] = angleGrads(x, g!, n.attrs.half as number, needs);
+    return [dx, dc && op.reduceSum(dc, [1]), ds && op.reduceSum(ds, [1])];
   },
 };
 

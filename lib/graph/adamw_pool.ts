@@ -138,13 +138,14 @@ export async function adamwHostStepAll(
   useWorker: boolean,
   paramMovable: (i: number) => boolean = () => false,
 ): Promise<HostAdamWResult[]> {
-  const share = useWorker ? workerShare(tensors, paramMovable) : new Set<number>();
+  const share = useWorker ? [...workerShare(tensors, paramMovable)] : [];
+  const onWorker = new Set(share);
   const results: HostAdamWResult[] = tensors.map((t) => ({ param: t.grad, m: t.m, v: t.v }));
   let reply: Promise<WorkerItem[]> | null = null;
-  if (share.size > 0) {
+  if (share.length > 0) {
     const w = theWorker();
     const id = nextId++;
-    const items: WorkerItem[] = [...share].map((i) => ({
+    const items: WorkerItem[] = share.map((i) => ({
       dtype: dtypeOf(tensors[i].grad),
       grad: tensors[i].grad.buffer as ArrayBuffer,
       m: tensors[i].m.buffer as ArrayBuffer,
@@ -161,11 +162,11 @@ export async function adamwHostStepAll(
     );
   }
   tensors.forEach((t, i) => {
-    if (!share.has(i)) adamwFused(t.param, t.grad, t.m, t.v, o);
+    if (!onWorker.has(i)) adamwFused(t.param, t.grad, t.m, t.v, o);
   });
   if (reply) {
     const back = await reply;
-    [...share].forEach((i, k) => {
+    share.forEach((i, k) => {
       const it = back[k];
       const r = {
         param: view(it.dtype, it.grad),

@@ -5,9 +5,9 @@
  * float32 uses com.microsoft `FusedMatMul` (MatMul with transA/transB flags): forward
  * `FusedMatMul(x, W, transB)`, gradients `dx = MatMul(g, W)` and `dW = FusedMatMul(g, x,
  * transA)`, so neither the weight nor the activations are ever copied into a transposed
- * layout (except an LM head's gradient, see `weightGrad`). At config M's shapes (1024 rows, 2 threads, 2026-11-27) FusedMatMul, Gemm and
- * MatMul after an explicit Transpose ran within ~15% of each other, in no stable order on
- * this shared VM. `FusedMatMul` has no float64 kernel, so float64 graphs (gradient checks)
+ * layout (except an LM head's gradient, see `weightGrad`). At config M's shapes (1024 rows,
+ * 2 threads, 2026-11-27) FusedMatMul, Gemm and MatMul after an explicit Transpose ran within
+ * ~15% of each other, in no stable order on this shared VM. `FusedMatMul` has no float64 kernel, so float64 graphs (gradient checks)
  * use `Gemm(transB)`.
  *
  * @module
