@@ -292,7 +292,7 @@ export async function benchProfile(args: string[] = []): Promise<string[]> {
       top,
     );
   } else {throw new CliError(
-      `--what: "${v.what}" is not train-<S|M>, actor-<S|M> or decode-<S|M>-b<batch>`,
+      `--what: "${v.what}" is not <train|actor|critic>-<S|M> or decode-<S|M>-b<batch>`,
     );}
   console.log(lines.join("\n"));
   return lines;

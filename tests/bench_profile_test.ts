@@ -21,3 +21,10 @@ for (const who of ["actor", "critic"] as const) {
     assert.equal(head, who === "actor");
   });
 }
+
+Deno.test("bench profile --what with an unknown target names every accepted form", async () => {
+  await assert.rejects(
+    () => benchProfile(["--what", "critic-X"]),
+    /--what: "critic-X" is not <train\|actor\|critic>-<S\|M> or decode-<S\|M>-b<batch>/,
+  );
+});
