@@ -124,26 +124,64 @@ export const PREFIX_ATTENTION: OpDef = {
   },
   body: ([q, kp, vp, kn, vn, bias], attrs) => {
     const hq = attrs.numHeads as number, hkv = attrs.numKvHeads as number;
-    // Everything stays in the grouped view [B,Hkv,G*T,.] except the bias add and the softmax:
-    // the past part may be empty (P = 0), and Reshape cannot infer -1 for an empty tensor.
+    // Everything stays in the grouped view [B,Hkv,G*T,.]: the bias is tiled to it instead of
+    // the scores being regrouped per head. Every shape here is taken from `bias` alone, so
+    // onnxruntime's common-subexpression pass computes the tiled bias and the split sizes
+    // once for all layers (they share one bias). Reshape cannot infer -1 for an empty tensor,
+    // and the past part may be empty (P = 0), so no -1 reshape touches it.
     const sc = attrs.scale as number, qg = group(q, hkv); // [B,Hkv,G*T,D]
     const sPast = op.mul(op.matmul(qg, swap(kp)), sc); // [B,Hkv,G*T,P]
     const sNew = op.mul(op.matmul(qg, swap(kn)), sc); // [B,Hkv,G*T,T]
-    const scores = group(op.concat([sPast, sNew], 3), hq); // [B,Hq,T,P+T]
-    const p = group(op.softmax(op.add(scores, bias), -1), hkv); // [B,Hkv,G*T,P+T]
-    const c = (v: number) => {
-      const k = op.constant(q, "int64", [1], [v]);
-      k.knownDims = [v];
-      return k;
-    };
-    const pastLen = op.gather(op.shapeOf(kp), c(2), 0); // [1] = P
-    pastLen.knownDims = [kp.shape[2]];
-    const pPast = q.graph.addNode(op.Slice, [p, c(0), pastLen, c(3)])[0]; // [B,Hkv,G*T,P]
-    const pNew = q.graph.addNode(op.Slice, [p, pastLen, c(2 ** 62), c(3)])[0]; // [B,Hkv,G*T,T]
+    const scores = op.concat([sPast, sNew], 3); // [B,Hkv,G*T,P+T]
+    const p = op.softmax(op.add(scores, tileRows(bias, hq / hkv)), -1); // [B,Hkv,G*T,P+T]
+    const [pPast, pNew] = splitPastNew(p, bias, kp.shape[2], kn.shape[2]);
     const o = op.add(op.matmul(pPast, vp), op.matmul(pNew, vn)); // [B,Hkv,G*T,D]
     return [group(o, hq)]; // [B,Hq,T,D]
   },
 };
+
+// Inference-only Tile (PrefixAttention has no gradient rule), so it carries none either.
+const TILE: OpDef = {
+  opType: "Tile",
+  domain: "",
+  infer: ([x, repeats]) => [{
+    dtype: x!.dtype,
+    shape: x!.shape.map((d, i) => {
+      const r = repeats!.knownDims![i];
+      return r === 1 ? d : typeof d === "number" && typeof r === "number" ? d * r : `${d}x${r}`;
+    }),
+  }],
+};
+
+/** bias [B, 1, T, S] repeated `times` along its rows: [B, 1, times*T, S] (row g*T + t = t). */
+function tileRows(bias: Value, times: number): Value {
+  if (times === 1) return bias;
+  const repeats = op.constant(bias, "int64", [4], [1, 1, times, 1]);
+  repeats.knownDims = [1, 1, times, 1];
+  return bias.graph.addNode(TILE, [bias, repeats])[0];
+}
+
+/**
+ * Splits p [B, Hkv, G*T, P+T] along its last axis into the past part [.., P] and the new
+ * part [.., T], with T and P+T read from the bias [B, 1, T, P+T].
+ */
+function splitPastNew(
+  p: Value,
+  bias: Value,
+  past: Value["shape"][number],
+  t: Value["shape"][number],
+): Value[] {
+  const shape = op.shapeOf(bias);
+  const dim = (i: number) => {
+    const k = op.constant(bias, "int64", [1], [i]);
+    k.knownDims = [i];
+    return op.gather(shape, k, 0); // [1]
+  };
+  const tLen = dim(2);
+  const sizes = op.concat([op.sub(dim(3), tLen), tLen], 0); // [P, T]
+  sizes.knownDims = [past, t];
+  return p.graph.addNode(op.Split, [p, sizes], { axis: 3 });
+}
 
 /**
  * {@link PREFIX_ATTENTION}: `attention(q, concat(kPast, kNew), concat(vPast, vNew), bias)`

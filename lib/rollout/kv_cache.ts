@@ -31,11 +31,14 @@ export class KvCache {
   #lengths: number[] = [];
   /** 2 * layers arrays, `[key0, value0, key1, value1, ...]`, each [B, Hkv, C, D]. */
   #data: Float32Array[];
+  /** The buffers behind `#data` (which are their first B rows): room for at least B rows. */
+  #backing: Float32Array[];
 
   /** @param dims the model's cache sizes */
   constructor(dims: KvDims) {
     this.dims = dims;
     this.#data = Array.from({ length: 2 * dims.layers }, () => new Float32Array(0));
+    this.#backing = this.#data;
   }
 
   /** Rows in the batch. */
@@ -62,7 +65,12 @@ export class KvCache {
    * Rebuilds the batch: keeps rows `keep` (in that order), then adds `added` empty rows, with
    * room for at least `minColumns` columns per row.
    *
-   * @param keep indices of the rows to keep
+   * When the capacity stays the same and the rows fit the buffers already allocated (rows
+   * leaving, or joining where earlier ones left), the kept rows move down in place and the
+   * added rows are zeroed: no allocation, and only the filled columns are copied. Otherwise
+   * every array is reallocated at the new capacity.
+   *
+   * @param keep indices of the rows to keep, ascending
    * @param added new empty rows at the end
    * @param minColumns columns needed @default the longest kept row
    */
@@ -72,17 +80,28 @@ export class KvCache {
     const need = Math.max(minColumns, ...lengths, 1);
     const cap = Math.ceil(need / CAPACITY_CHUNK) * CAPACITY_CHUNK;
     const B = keep.length + added, oldCap = this.#capacity;
-    this.#data = this.#data.map((src) => {
-      const dst = new Float32Array(B * heads * cap * D);
+    const rowSize = heads * cap * D;
+    const inPlace = cap === oldCap && B * rowSize <= this.#backing[0].length &&
+      keep.every((r, i) => r >= i);
+    this.#backing = this.#backing.map((src) => {
+      const dst = inPlace ? src : new Float32Array(B * rowSize);
       keep.forEach((r, i) => {
+        if (inPlace && r === i) return;
         const n = lengths[i] * D;
         for (let h = 0; h < heads; h++) {
           const from = (r * heads + h) * oldCap * D;
-          dst.set(src.subarray(from, from + n), (i * heads + h) * cap * D);
+          if (inPlace) dst.copyWithin((i * heads + h) * cap * D, from, from + n);
+          else dst.set(src.subarray(from, from + n), (i * heads + h) * cap * D);
         }
       });
+      // Reused rows hold an earlier row's values; masked, but zeroed so no stale value
+      // (a NaN times a zero probability) can reach a new row.
+      if (inPlace) dst.fill(0, keep.length * rowSize, B * rowSize);
       return dst;
     });
+    this.#data = this.#backing.map((b) =>
+      b.length === B * rowSize ? b : b.subarray(0, B * rowSize)
+    );
     this.#capacity = cap;
     this.#lengths = [...lengths, ...new Array(added).fill(0)];
   }

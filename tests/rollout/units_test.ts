@@ -106,3 +106,38 @@ Deno.test("KvCache packs rows, appends steps, compacts and masks the slack", () 
   assert.equal(c.capacity, 128);
   assert.deepEqual(at(0, 0, 3), [200, 201]);
 });
+
+Deno.test("KvCache compacts in place when the capacity stays, zeroing reused rows", () => {
+  const dims = { layers: 1, heads: 2, headDim: 1 };
+  const c = new KvCache(dims);
+  c.rebuild([], 3, 2);
+  const C = c.capacity;
+  // Row r, head h, column j holds 100r + 10h + j (+ 1000 in the values array).
+  for (let r = 0; r < 3; r++) {
+    const src = Float32Array.from({ length: 2 * 2 }, (_, i) => 100 * r + 10 * (i >> 1) + (i & 1));
+    c.appendColumns(r, [src, src.map((x) => x + 1000)], 0, 2, 0, 2);
+  }
+  c.appendStep([Float32Array.from([7, 8, 9, 10, 11, 12]), new Float32Array(6)]); // row 1: 9, 10
+  const buffer = c.arrays[0].buffer;
+  c.rebuild([1, 2], 0); // row 0 leaves
+  assert.equal(c.arrays[0].buffer, buffer, "same buffer: compacted in place");
+  assert.equal(c.arrays[0].length, 2 * 2 * C);
+  assert.deepEqual(c.lengths, [3, 3]);
+  const at = (a: number, row: number, head: number, col: number) =>
+    c.arrays[a][(row * 2 + head) * C + col];
+  assert.deepEqual([0, 1, 2].map((j) => at(0, 0, 0, j)), [100, 101, 9]);
+  assert.deepEqual([0, 1, 2].map((j) => at(0, 0, 1, j)), [110, 111, 10]);
+  assert.deepEqual([0, 1].map((j) => at(1, 1, 1, j)), [1210, 1211]);
+  // A row joins where row 0 was: same buffer, its columns zeroed.
+  c.rebuild([0, 1], 1);
+  assert.equal(c.arrays[0].buffer, buffer);
+  assert.deepEqual(c.lengths, [3, 3, 0]);
+  assert.ok(c.arrays[0].subarray(2 * 2 * C).every((x) => x === 0));
+  assert.ok(c.arrays[1].subarray(2 * 2 * C).every((x) => x === 0));
+  assert.equal(at(0, 1, 1, 1), 211);
+  // Growing the capacity reallocates and keeps every row.
+  c.ensureCapacity(C + 1);
+  assert.notEqual(c.arrays[0].buffer, buffer);
+  assert.equal(c.capacity, 2 * C);
+  assert.equal(c.arrays[0][(0 * 2 + 1) * 2 * C + 2], 10);
+});
