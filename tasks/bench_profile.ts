@@ -74,7 +74,7 @@ const load = () => Deno.loadavg()[0].toFixed(2);
  * The PPO actor's (or critic's) batch on the `bench model` rows: the second half of each row is
  * the response.
  */
-function ppoBatch(
+export function ppoBatch(
   c: ReturnType<typeof benchConfig>,
   batch: number,
   seq: number,

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { releaseFreedMemory } from "../util/malloc.ts";
 import type { HostTensor } from "../graph/mod.ts";
 import type { TrainRunner } from "../graph/train_runner.ts";
 import { scoreChecked } from "../reward/errors.ts";
@@ -324,6 +325,7 @@ export async function trainStep(
       () => updateCritic(ctx, rows, layout.width, values!, adv.returns, step),
     )
     : null;
+  if (critic) releaseFreedMemory(); // the actor's working set differs: lib/util/malloc.ts
   const actorOn = step > ctx.cfg.trainer.critic_warmup;
   const actor = actorOn
     ? await t.time(
@@ -331,6 +333,7 @@ export async function trainStep(
       () => updateActor(ctx, rows, layout.width, old, adv.advantages, ref, step),
     )
     : null;
+  releaseFreedMemory(); // before the next rollout
   if (actor) await t.time("update_weights", () => pushWeights(ctx));
   if (adv.rewardKl !== null) ctx.klController.update(adv.rewardKl, samples.length);
 
