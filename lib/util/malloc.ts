@@ -32,6 +32,7 @@ const M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
 export const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 
 let applied: boolean | undefined;
+let symbols: { mallopt: (param: number, value: number) => number } | undefined;
 
 /**
  * Makes glibc malloc keep freed memory for reuse instead of unmapping it (see the module doc).
@@ -57,6 +58,7 @@ export function keepFreedMemory(): boolean {
   } catch {
     return applied; // not glibc (musl names its library differently and has no such knobs)
   }
+  symbols = lib.symbols;
   // mallopt returns 1 on success, 0 on an unknown parameter or value.
   applied = lib.symbols.mallopt(M_MMAP_MAX, 0) === 1 &&
     lib.symbols.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) === 1;
@@ -78,4 +80,17 @@ export function releaseFreedMemory(): void {
     trim = () => lib.symbols.malloc_trim(0n);
   }
   trim();
+}
+
+/**
+ * Puts glibc's own settings back for the rest of the process (mmap for large blocks, a
+ * 128 kB trim threshold), for work that makes many small long-lived allocations between
+ * large short-lived ones (onnxruntime's profiler records every node), which would fragment a
+ * kept heap. Returns whether anything was changed.
+ */
+export function restoreSystemMalloc(): boolean {
+  if (!keepFreedMemory() || !symbols) return false;
+  applied = !(symbols.mallopt(M_MMAP_MAX, 65536) === 1 &&
+    symbols.mallopt(M_TRIM_THRESHOLD, 128 * 1024) === 1);
+  return !applied;
 }

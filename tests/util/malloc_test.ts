@@ -9,8 +9,9 @@ const MODULE = new URL("../../lib/util/malloc.ts", import.meta.url).href;
  */
 async function probe(env: Record<string, string>): Promise<{ code: number; out: string }> {
   const script = `
-    import { keepFreedMemory } from "${MODULE}";
-    const applied = keepFreedMemory();
+    import { keepFreedMemory, restoreSystemMalloc } from "${MODULE}";
+    let applied = keepFreedMemory();
+    if (Deno.env.get("RESTORE")) applied = !restoreSystemMalloc() && applied;
     const u = "usize";
     const libc = Deno.dlopen("libc.so.6", {
       malloc: { parameters: ["usize"], result: "pointer" },
@@ -36,7 +37,8 @@ async function probe(env: Record<string, string>): Promise<{ code: number; out: 
 }
 
 Deno.test({
-  name: "keepFreedMemory serves a 64 MB block from the heap; GRLO_MALLOC=system leaves it mmapped",
+  name:
+    "keepFreedMemory serves a 64 MB block from the heap; GRLO_MALLOC=system and restoreSystemMalloc leave it mmapped",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const keep = await probe({});
@@ -45,6 +47,9 @@ Deno.test({
     const system = await probe({ GRLO_MALLOC: "system" });
     assert.equal(system.code, 0, system.out);
     assert.deepEqual(JSON.parse(system.out), { applied: false, mmapped: true });
+    const restored = await probe({ RESTORE: "1" });
+    assert.equal(restored.code, 0, restored.out);
+    assert.deepEqual(JSON.parse(restored.out), { applied: false, mmapped: true });
   },
 });
 
