@@ -325,7 +325,9 @@ export async function trainStep(
       () => updateCritic(ctx, rows, layout.width, values!, adv.returns, step),
     )
     : null;
-  if (critic) releaseFreedMemory(); // the actor's working set differs: lib/util/malloc.ts
+  // The actor's working set differs from the critic's; the next step's critic reuses what the
+  // actor leaves (lib/util/malloc.ts has the measurements).
+  if (critic) releaseFreedMemory();
   const actorOn = step > ctx.cfg.trainer.critic_warmup;
   const actor = actorOn
     ? await t.time(
@@ -333,7 +335,6 @@ export async function trainStep(
       () => updateActor(ctx, rows, layout.width, old, adv.advantages, ref, step),
     )
     : null;
-  releaseFreedMemory(); // before the next rollout
   if (actor) await t.time("update_weights", () => pushWeights(ctx));
   if (adv.rewardKl !== null) ctx.klController.update(adv.rewardKl, samples.length);
 

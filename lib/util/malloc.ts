@@ -12,11 +12,13 @@
  * the next step to reuse.
  *
  * Measured on this 2-core VM, alternated with the defaults: the config M train step (`bench
- * model`) 693-707 tokens/s instead of 551-585 and config S 4648-4718 instead of 3990-4095, with
- * the peak RSS of M 2.23-2.25 GB against 2.16 GB. A PPO step's phases have different working
- * sets, so the trainer gives free memory back between them ({@link releaseFreedMemory}); `bench
- * rl` M: 6.37-6.64 s per step instead of 6.61-6.86, peak RSS 3.59-3.60 GB against 3.65-3.74 GB
- * (without those calls, 4.4 GB and no faster).
+ * model`) 693-707 tokens/s instead of 551-585 and config S 4648-4718 instead of 3990-4095; peak
+ * RSS of M 2.22-2.29 GB in `bench model` against 2.10-2.16 GB, and 2.72 against 2.11 GB over
+ * 20 steps (the kept heap holds its fragmentation). In a PPO step the trainer gives free memory
+ * back once, between the critic's and the actor's updates ({@link releaseFreedMemory}), whose
+ * working sets differ: `bench rl` M 5.79-5.93 s per step instead of 6.57-6.58, peak RSS
+ * 4.06-4.43 GB against 3.65 GB. (Trimming after the actor too kept the RSS at 3.6 GB but made
+ * the next critic update fault its memory in again: 6.3-6.7 s, no faster than the defaults.)
  *
  * The train runner applies it ({@link keepFreedMemory} in `TrainRunner.create`); processes that
  * only sample or evaluate keep glibc's defaults.
