@@ -154,7 +154,24 @@ export class KvCache {
    * @param src the step's outputs
    */
   appendStep(src: readonly Float32Array[]): void {
-    for (let r = 0; r < this.batch; r++) this.appendColumns(r, src, r, 1, 0, 1);
+    const { heads, headDim: D } = this.dims, C = this.#capacity, B = this.batch;
+    for (let r = 0; r < B; r++) {
+      if (this.#lengths[r] + 1 > C) {
+        throw new Error(`KvCache: row ${r} needs ${this.#lengths[r] + 1} columns, capacity ${C}`);
+      }
+    }
+    // A plain copy loop: at batch 32 a subarray per (array, row, head) was most of this call.
+    for (let a = 0; a < this.#data.length; a++) {
+      const dst = this.#data[a], s = src[a];
+      for (let r = 0; r < B; r++) {
+        const len = this.#lengths[r];
+        for (let h = 0; h < heads; h++) {
+          const from = (r * heads + h) * D, to = ((r * heads + h) * C + len) * D;
+          for (let d = 0; d < D; d++) dst[to + d] = s[from + d];
+        }
+      }
+    }
+    for (let r = 0; r < B; r++) this.#lengths[r]++;
   }
 
   /**
