@@ -160,7 +160,8 @@ export class KvCache {
         throw new Error(`KvCache: row ${r} needs ${this.#lengths[r] + 1} columns, capacity ${C}`);
       }
     }
-    // A plain copy loop: at batch 32 a subarray per (array, row, head) was most of this call.
+    // A plain copy loop, arrays outermost: at batch 32 a subarray per (array, row, head) was
+    // most of this call, and appendColumns per row (rows outermost) still cost 0.2 ms more.
     for (let a = 0; a < this.#data.length; a++) {
       const dst = this.#data[a], s = src[a];
       for (let r = 0; r < B; r++) {

@@ -21,9 +21,8 @@
  * the next critic update fault its memory in again: 6.3-6.7 s, no faster than the defaults.)
  *
  * The train runner applies it ({@link keepFreedMemory} in `TrainRunner.create`); processes that
- * only sample or evaluate keep glibc's defaults.
- * `GRLO_MALLOC=system` leaves glibc's defaults alone; nothing happens off glibc Linux or
- * without the FFI permission.
+ * only sample or evaluate keep glibc's defaults. `GRLO_MALLOC=system` leaves glibc's defaults
+ * alone; nothing happens off glibc Linux or without the FFI permission.
  *
  * @module
  */
@@ -34,7 +33,11 @@ const M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
 export const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 
 let applied: boolean | undefined;
-let symbols: { mallopt: (param: number, value: number) => number } | undefined;
+const LIBC = {
+  mallopt: { parameters: ["i32", "i32"], result: "i32" },
+  malloc_trim: { parameters: ["usize"], result: "i32" },
+} as const;
+let libc: Deno.DynamicLibrary<typeof LIBC>["symbols"] | undefined;
 
 /**
  * Makes glibc malloc keep freed memory for reuse instead of unmapping it (see the module doc).
@@ -54,45 +57,37 @@ export function keepFreedMemory(): boolean {
     }
   }
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return applied;
-  let lib: Deno.DynamicLibrary<{ mallopt: { parameters: ["i32", "i32"]; result: "i32" } }>;
   try {
-    lib = Deno.dlopen("libc.so.6", { mallopt: { parameters: ["i32", "i32"], result: "i32" } });
+    libc = Deno.dlopen("libc.so.6", LIBC).symbols;
   } catch {
     return applied; // not glibc (musl names its library differently and has no such knobs)
   }
-  symbols = lib.symbols;
   // mallopt returns 1 on success, 0 on an unknown parameter or value.
-  applied = lib.symbols.mallopt(M_MMAP_MAX, 0) === 1 &&
-    lib.symbols.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) === 1;
+  applied = libc.mallopt(M_MMAP_MAX, 0) === 1 &&
+    libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) === 1;
   return applied;
 }
 
-let trim: (() => number) | undefined;
-
 /**
- * Returns the heap's free memory to the system now (glibc `malloc_trim(0)`), for phase
- * boundaries whose working sets differ (an RL step's rollout, actor and critic): each phase
- * then reuses its own memory across its micro-batches without the others' free pages staying
- * resident. A no-op where {@link keepFreedMemory} is not in effect.
+ * Returns the heap's free memory to the system now (glibc `malloc_trim(0)`), at a boundary
+ * between phases whose working sets differ (the RL trainer: between the critic's and the
+ * actor's updates). A no-op where {@link keepFreedMemory} is not in effect.
  */
 export function releaseFreedMemory(): void {
-  if (!keepFreedMemory()) return;
-  if (!trim) {
-    const lib = Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
-    trim = () => lib.symbols.malloc_trim(0n);
-  }
-  trim();
+  if (applied) libc!.malloc_trim(0n);
 }
 
 /**
  * Puts glibc's own settings back for the rest of the process (mmap for large blocks, a
  * 128 kB trim threshold), for work that makes many small long-lived allocations between
  * large short-lived ones (onnxruntime's profiler records every node), which would fragment a
- * kept heap. Returns whether anything was changed.
+ * kept heap; later {@link keepFreedMemory} calls leave them. Returns whether the kept
+ * settings were in effect.
  */
 export function restoreSystemMalloc(): boolean {
-  if (!keepFreedMemory() || !symbols) return false;
-  applied = !(symbols.mallopt(M_MMAP_MAX, 65536) === 1 &&
-    symbols.mallopt(M_TRIM_THRESHOLD, 128 * 1024) === 1);
-  return !applied;
+  if (!applied) return false;
+  libc!.mallopt(M_MMAP_MAX, 65536);
+  libc!.mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  applied = false;
+  return true;
 }
