@@ -39,7 +39,8 @@ async function probe(env: Record<string, string>): Promise<{ code: number; out: 
 Deno.test({
   name:
     "keepFreedMemory serves a 64 MB block from the heap; GRLO_MALLOC=system and restoreSystemMalloc leave it mmapped",
-  ignore: Deno.build.os !== "linux",
+  // glibc's knobs exist only on Linux; under CI=true the test runs (and fails) anywhere.
+  ignore: Deno.build.os !== "linux" && Deno.env.get("CI") !== "true",
   fn: async () => {
     const keep = await probe({});
     assert.equal(keep.code, 0, keep.out);
