@@ -27,6 +27,58 @@ export interface EncodeOptions {
 
 /** Serialises a graph to ONNX model bytes. */
 export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
+  return encodeModelProto(graph, options, () => null);
+}
+
+/**
+ * One initializer's bytes for onnxruntime's in-memory external data (the `externalData`
+ * session option of `Session.create`): `path` is the name the model refers to it by.
+ */
+export interface ExternalTensorData {
+  path: string;
+  data: Uint8Array;
+}
+
+/** A model whose large initializers are held outside its bytes. */
+export interface ExternalDataModel {
+  /** The ModelProto bytes: graph, functions and the small initializers. */
+  model: Uint8Array;
+  /** The large initializers' bytes, views of the graph's own arrays (nothing is copied). */
+  externalData: ExternalTensorData[];
+}
+
+/**
+ * Serialises a graph to ONNX with every initializer of at least `minBytes` stored as
+ * external data that lives in memory: the model bytes name it (`location`, `offset` 0,
+ * `length`) and the returned views hold it. onnxruntime reads those buffers while it creates
+ * the session, so a model with a few hundred MB of weights is not copied into a protobuf
+ * buffer first (`encodeModel` writes every weight into the model bytes). The arrays must not
+ * change until the session exists.
+ *
+ * @param graph the graph
+ * @param minBytes initializers at least this large go outside @default 1024
+ * @returns the model bytes and the external buffers by name
+ */
+export function encodeModelExternal(
+  graph: Graph,
+  minBytes = 1024,
+  options: EncodeOptions = {},
+): ExternalDataModel {
+  const externalData: ExternalTensorData[] = [];
+  const model = encodeModelProto(graph, options, (name, bytes) => {
+    if (bytes.byteLength < minBytes) return null;
+    // Names are file names to onnxruntime; an index keeps them unique and free of separators.
+    const path = `${externalData.length}.${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.bin`;
+    externalData.push({ path, data: bytes });
+    return path;
+  });
+  return { model, externalData };
+}
+
+/** Where an initializer's bytes go: null inside the model, else the external data's path. */
+type Placement = (name: string, bytes: Uint8Array) => string | null;
+
+function encodeModelProto(graph: Graph, options: EncodeOptions, place: Placement): Uint8Array {
   if (graph.outputs.length === 0) throw new GraphError(`graph "${graph.name}" has no outputs`);
   const nodes = liveNodes(graph.nodes, graph.outputs);
   const functions = collectFunctions(nodes);
@@ -43,9 +95,21 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
       node: nodes.map(encodeNode),
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
-      initializer: [...graph.initializers].map(([v, data]) =>
-        tensorProto(v.name, v.dtype, v.shape as number[], data)
-      ),
+      initializer: [...graph.initializers].map(([v, data]) => {
+        const t = tensorProto(v.name, v.dtype, v.shape as number[], data);
+        const path = place(v.name, t.rawData as Uint8Array);
+        if (path === null) return t;
+        return {
+          ...t,
+          rawData: undefined,
+          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+          externalData: [
+            { key: "location", value: path },
+            { key: "offset", value: "0" },
+            { key: "length", value: String(t.rawData!.byteLength) },
+          ],
+        };
+      }),
     }),
     functions,
   });

@@ -8,6 +8,7 @@
 
 import * as ort from "onnxruntime-node";
 import type { DType, HostArray } from "./dtype.ts";
+import type { ExternalTensorData } from "./onnx.ts";
 
 /** A host tensor: dtype, concrete shape, data. */
 export interface HostTensor {
@@ -38,6 +39,11 @@ export interface SessionOptions {
    * {@link DEFAULT_CONFIG_ENTRIES}.
    */
   extra?: Record<string, string>;
+  /**
+   * Initializers the model bytes refer to as external data, held in memory
+   * (`encodeModelExternal`); onnxruntime reads them while it creates the session.
+   */
+  externalData?: readonly ExternalTensorData[];
 }
 
 /**
@@ -98,6 +104,7 @@ export class Session {
       so.profileFilePrefix = options.profilePrefix;
     }
     so.extra = nest({ ...DEFAULT_CONFIG_ENTRIES, ...options.extra });
+    if (options.externalData) so.externalData = options.externalData;
     try {
       const s = typeof model === "string"
         ? await ort.InferenceSession.create(model, so)

@@ -1,7 +1,11 @@
 /**
  * The sampler's model: the decoder of `lib/model` (`decoder()` in `qwen3.ts`) as one
  * prefill + decode graph whose weights are initializers (prepacked once by onnxruntime, notes
- * §8), and its onnxruntime session.
+ * §8), and its onnxruntime session. The weights reach onnxruntime as in-memory external data
+ * (`encodeModelExternal`), not inside the model bytes: the RL trainer rebuilds this session
+ * after every actor update, and writing config M's 168 MB of weights into a protobuf buffer
+ * took 50-100 ms in a fresh process and 500-800 ms inside the trainer, whose heap holds the
+ * updates' memory. onnxruntime copies them, so the trainer may update its arrays afterwards.
  *
  * The graph differs from `buildDecodeGraph()` in what it returns: the next-token
  * probabilities `probs` = `softmax(logits / temperature)` of each row's last position [B, V]
@@ -17,7 +21,7 @@
  * @module
  */
 
-import { encodeModel, Graph, op, Session, type SessionOptions } from "../graph/mod.ts";
+import { encodeModelExternal, Graph, op, Session, type SessionOptions } from "../graph/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { declareDecodeInputs, pastName } from "../model/graphs.ts";
 import { decoder, lastPosition, lmLogits } from "../model/qwen3.ts";
@@ -108,8 +112,8 @@ export class OrtStepModel implements StepModel {
     params: ReadonlyMap<string, F32Tensor>,
     options: SessionOptions = {},
   ): Promise<OrtStepModel> {
-    const bytes = encodeModel(buildSamplerGraph(config, params));
-    const session = await Session.create(bytes, { memPattern: false, ...options });
+    const { model, externalData } = encodeModelExternal(buildSamplerGraph(config, params));
+    const session = await Session.create(model, { memPattern: false, ...options, externalData });
     return new OrtStepModel(config, session);
   }
 

@@ -22,6 +22,7 @@
  * @module
  */
 
+import type { ModelConfig } from "../model/config.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import type { StepModel } from "./decode_model.ts";
 import { KvCache } from "./kv_cache.ts";
@@ -78,6 +79,8 @@ export class RolloutEngine {
   #cache: KvCache;
   /** The running loop; cleared synchronously when it stops taking work. */
   #loop: Promise<void> | null = null;
+  /** Set while {@link rebuildModel} has no model to run; new work waits for it. */
+  #rebuilding: Promise<void> | null = null;
   #busy = { start: 0, submitted: 0, finished: 0, tokens: 0 };
   readonly #stats: EngineStats = {
     prefillCalls: 0,
@@ -182,22 +185,37 @@ export class RolloutEngine {
   }
 
   /**
-   * Replaces the model (after a policy update) once the running batch has drained; the old
-   * model is released.
+   * Replaces the model with one that `build` makes (after a policy update): waits for the
+   * running batch to drain, frees the current model first, then builds the new one. Freeing
+   * first lets the new session reuse the memory the old one held, where building first holds
+   * both and faults the new one's pages in (the sampler's session of bench config M holds
+   * ~340 MB; see `lib/util/malloc.ts`). Work submitted meanwhile waits for the new model. If
+   * `build` fails, that error is thrown here and every later call fails with it.
    *
-   * @param model the new model (same architecture)
+   * @param build makes the new model (same architecture)
    */
-  async replaceModel(model: StepModel): Promise<void> {
+  async rebuildModel(build: () => Promise<StepModel>): Promise<void> {
     await this.idle();
     const old = this.#model;
-    this.#model = model;
-    this.#cache = new KvCache(this.#dims());
-    if (old !== model) await old.release();
+    let rebuilt!: () => void;
+    this.#rebuilding = new Promise((resolve) => rebuilt = resolve);
+    try {
+      await old.release();
+      this.#model = await build();
+    } catch (e) {
+      this.#model = unusableModel(old.config, e);
+      throw e;
+    } finally {
+      this.#cache = new KvCache(this.#dims());
+      this.#rebuilding = null;
+      rebuilt();
+    }
   }
 
   async #run(): Promise<void> {
     await Promise.resolve(); // let the caller store the loop before it can end
     try {
+      if (this.#rebuilding) await this.#rebuilding;
       while (this.#queue.length > 0 || this.#active.length > 0) {
         await this.#admit();
         if (this.#active.length > 0) await this.#step();
@@ -345,4 +363,15 @@ export class RolloutEngine {
       final,
     });
   }
+}
+
+/** The model after a failed {@link RolloutEngine.rebuildModel}: every call reports why. */
+function unusableModel(config: ModelConfig, cause: unknown): StepModel {
+  const fail = () =>
+    Promise.reject(
+      new Error(`the sampler's model could not be rebuilt: ${(cause as Error)?.message ?? cause}`, {
+        cause,
+      }),
+    );
+  return { config, run: fail, release: () => Promise.resolve() };
 }

@@ -98,14 +98,13 @@ export class LocalGenerator implements Generator {
   }
 
   /**
-   * Swaps in new weights (after a policy update): builds a new session, waits for the running
-   * batch to drain, then replaces the old session.
+   * Swaps in new weights (after a policy update): waits for the running batch to drain,
+   * frees the old session, then builds the new one (`RolloutEngine.rebuildModel`).
    *
    * @param params the new weights (same config)
    */
   async setWeights(params: ReadonlyMap<string, F32Tensor>): Promise<void> {
-    const model = await OrtStepModel.create(this.#config, params, this.#session);
-    await this.#engine.replaceModel(model);
+    await this.#engine.rebuildModel(() => OrtStepModel.create(this.#config, params, this.#session));
   }
 
   /** Work counters of the engine. */

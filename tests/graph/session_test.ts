@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import { defaultProvider, encodeModel, fromOrt, Graph, op, Session } from "../../lib/graph/mod.ts";
+import {
+  defaultProvider,
+  encodeModel,
+  encodeModelExternal,
+  fromOrt,
+  Graph,
+  op,
+  Session,
+} from "../../lib/graph/mod.ts";
 
 function negGraph(): Uint8Array {
   const g = new Graph();
@@ -17,6 +25,49 @@ Deno.test("Session runs on CPU with symbolic dims and typed host tensors", async
   assert.deepEqual([...out.y.data as Float32Array], [-1, 2, -3]);
   assert.deepEqual(s.inputNames, ["x"]);
   await s.release();
+});
+
+Deno.test("encodeModelExternal keeps large initializers out of the model bytes, and the session holds its own copy", async () => {
+  // y = x W + b: W (64 x 32 floats, 8 kB) goes outside, b (128 bytes) stays inside.
+  const w = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i));
+  const b = Float32Array.from({ length: 32 }, (_, i) => i / 8);
+  const g = new Graph();
+  const x = g.input("x", "float32", ["n", 64]);
+  const y = op.add(
+    op.matmul(x, g.initializer("w", "float32", [64, 32], w)),
+    g.initializer(
+      "b",
+      "float32",
+      [32],
+      b,
+    ),
+  );
+  g.output(y, "y");
+  const inline = encodeModel(g);
+  const { model, externalData } = encodeModelExternal(g, 1024);
+  assert.deepEqual(externalData.map((e) => [e.path, e.data.byteLength]), [["0.w.bin", 8192]]);
+  assert.equal(externalData[0].data.buffer, w.buffer, "a view of the graph's array, not a copy");
+  assert.ok(
+    model.byteLength < inline.byteLength - 8000,
+    `${model.byteLength} vs ${inline.byteLength}`,
+  );
+  const feeds = {
+    x: {
+      dtype: "float32" as const,
+      shape: [2, 64],
+      data: Float32Array.from({ length: 128 }, Math.cos),
+    },
+  };
+  const want = (await (await Session.create(inline, { ep: "cpu", threads: 1 })).run(feeds)).y.data;
+  const s = await Session.create(model, { ep: "cpu", threads: 1, externalData });
+  assert.deepEqual((await s.run(feeds)).y.data, want);
+  // The trainer updates its weights in place while the sampler's session lives on.
+  w.fill(0);
+  b.fill(0);
+  assert.deepEqual((await s.run(feeds)).y.data, want);
+  await s.release();
+  // Without the buffers, onnxruntime reports the missing external file.
+  await assert.rejects(Session.create(model, { ep: "cpu", threads: 1 }), /0\.w\.bin/);
 });
 
 Deno.test("GRLO_EP picks the provider and rejects unknown names", () => {

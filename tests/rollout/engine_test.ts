@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { initParameters } from "../../lib/model/tiny.ts";
+import { OrtStepModel, type StepModel } from "../../lib/rollout/decode_model.ts";
+import { RolloutEngine } from "../../lib/rollout/engine.ts";
 import { LocalGenerator } from "../../lib/rollout/local.ts";
 import { GenerationError } from "../../lib/rollout/types.ts";
 import { tinyModel } from "./_fixtures.ts";
@@ -224,4 +226,50 @@ Deno.test("setWeights() swaps the policy: new weights, new samples", async () =>
   } finally {
     await g.close();
   }
+});
+
+Deno.test("rebuildModel() frees the old model before building the new one; work sent meanwhile waits for it", async () => {
+  const m = await tinyModel();
+  const events: string[] = [];
+  const logged = (name: string, inner: StepModel): StepModel => ({
+    config: inner.config,
+    run: (input) => {
+      events.push(`${name}.run`);
+      return inner.run(input);
+    },
+    release: () => {
+      events.push(`${name}.release`);
+      return inner.release();
+    },
+  });
+  const session = { threads: 1 };
+  const engine = new RolloutEngine(
+    logged("old", await OrtStepModel.create(m.config, m.params, session)),
+    m.tokenizer,
+  );
+  const req = { prompt: "same prompt", maxTokens: 4, temperature: 0, ignoreEos: true };
+  const [before] = await engine.generate([req]);
+  events.length = 0;
+  let during: Promise<unknown> | null = null;
+  await engine.rebuildModel(async () => {
+    events.push("build");
+    during = engine.generate([req]); // submitted while no model is loaded
+    await new Promise((r) => setTimeout(r, 20));
+    return logged("new", await OrtStepModel.create(m.config, m.params, session));
+  });
+  const [after] = (await during!) as typeof before[];
+  assert.deepEqual(events.slice(0, 3), ["old.release", "build", "new.run"]);
+  assert.ok(!events.includes("old.run"), "nothing ran on the freed model");
+  assert.deepEqual(after.samples[0].responseIds, before.samples[0].responseIds);
+
+  // A build that fails: its error here, and every later call names it.
+  await assert.rejects(
+    engine.rebuildModel(() => Promise.reject(new Error("out of memory"))),
+    /out of memory/,
+  );
+  await assert.rejects(engine.generate([req]), /could not be rebuilt: out of memory/);
+  await engine.rebuildModel(() => OrtStepModel.create(m.config, m.params, session));
+  const [recovered] = await engine.generate([req]);
+  assert.deepEqual(recovered.samples[0].responseIds, before.samples[0].responseIds);
+  await engine.model.release();
 });
