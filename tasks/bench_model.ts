@@ -35,11 +35,11 @@ import {
 import {
   benchConfig,
   buildCausalLmGraph,
+  forwardFlops,
   initParameters,
   lmTrainSpec,
   type ModelConfig,
   padBatch,
-  parameterSpecs,
 } from "../lib/model/mod.ts";
 import { cpuSeconds, RssPeak } from "../lib/util/proc.ts";
 import { summarizeProfile } from "./_ort_profile.ts";
@@ -93,16 +93,6 @@ export interface ModelBenchRecord {
   /** Bytes the step must hold: parameters (+ gradients and AdamW moments when training). */
   state_mb: number;
   session_s: number;
-}
-
-/** Forward FLOPs: 2 x matmul parameters x tokens + the QK^T and PV products (full square). */
-export function forwardFlops(c: ModelConfig, batch: number, seq: number): number {
-  const linear = parameterSpecs(c)
-    .filter((s) => s.kind === "linear")
-    .reduce((n, s) => n + s.shape[0] * s.shape[1], 0);
-  const head = c.tieWordEmbeddings ? c.vocabSize * c.hiddenSize : 0; // tied: the embedding is the head
-  const attention = c.numHiddenLayers * 2 * 2 * c.numAttentionHeads * seq * seq * c.headDim;
-  return 2 * (linear + head) * batch * seq + attention * batch;
 }
 
 /** Median wall and CPU seconds of `runs` calls after a warm-up. */

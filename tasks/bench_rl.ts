@@ -35,12 +35,7 @@
 import { join } from "node:path";
 import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { measureGemmPeak, median } from "../lib/graph/gemm_peak.ts";
-import {
-  benchConfig,
-  createTinyModel,
-  type ModelConfig,
-  parameterSpecs,
-} from "../lib/model/mod.ts";
+import { benchConfig, createTinyModel, forwardFlops } from "../lib/model/mod.ts";
 import { valueModelConfig } from "../lib/model/value_model.ts";
 import { resolveConfig } from "../lib/rl/config.ts";
 import type { TokenizedPrompt } from "../lib/rl/rollout_phase.ts";
@@ -135,16 +130,6 @@ export interface RlBenchRecord {
   peak_rss_mb: number;
   /** Median process CPU seconds per step (all threads, spinning included). */
   cpu_s: number;
-}
-
-/** Forward FLOPs of a model over `rows` x `seq` tokens (see the module doc). */
-export function forwardFlops(c: ModelConfig, rows: number, seq: number): number {
-  let weights = parameterSpecs(c)
-    .filter((s) => s.kind === "linear")
-    .reduce((n, s) => n + s.shape[0] * s.shape[1], 0);
-  if (c.task === "causal-lm" && c.tieWordEmbeddings) weights += c.vocabSize * c.hiddenSize;
-  const attention = c.numHiddenLayers * 2 * 2 * c.numAttentionHeads * c.headDim * seq * seq;
-  return 2 * weights * rows * seq + attention * rows;
 }
 
 /** The bench's config: verl keys over the defaults (PPO + GAE with a critic is the default). */

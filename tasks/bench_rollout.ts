@@ -30,11 +30,16 @@
 
 import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { encodeModel, Graph, measureGemmPeak, median, op, Session } from "../lib/graph/mod.ts";
-import { benchConfig, initParameters, type ModelConfig, parameterSpecs } from "../lib/model/mod.ts";
+import {
+  benchConfig,
+  forwardFlops,
+  initParameters,
+  type ModelConfig,
+  parameterSpecs,
+} from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
 import { RssPeak } from "../lib/util/proc.ts";
-import { forwardFlops } from "./bench_model.ts";
 
 const spec = {
   command: "deno task bench rollout",

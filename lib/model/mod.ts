@@ -10,6 +10,7 @@ export * from "./safetensors.ts";
 export * from "./safetensors_sharded.ts";
 export * from "./safetensors_write.ts";
 export * from "./params.ts";
+export * from "./flops.ts";
 export * from "./tiny.ts";
 export * from "./checkpoint.ts";
 export * from "./hub.ts";

@@ -14,7 +14,6 @@
  * @module
  */
 
-import { releaseFreedMemory } from "../util/malloc.ts";
 import type { HostTensor } from "../graph/mod.ts";
 import type { TrainRunner } from "../graph/train_runner.ts";
 import { scoreChecked } from "../reward/errors.ts";
@@ -325,9 +324,6 @@ export async function trainStep(
       () => updateCritic(ctx, rows, layout.width, values!, adv.returns, step),
     )
     : null;
-  // The actor's working set differs from the critic's; the next step's critic reuses what the
-  // actor leaves (lib/util/malloc.ts has the measurements).
-  if (critic) releaseFreedMemory();
   const actorOn = step > ctx.cfg.trainer.critic_warmup;
   const actor = actorOn
     ? await t.time(

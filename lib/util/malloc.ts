@@ -14,11 +14,16 @@
  * Measured on this 2-core VM, alternated with the defaults: the config M train step (`bench
  * model`) 693-707 tokens/s instead of 551-585 and config S 4648-4718 instead of 3990-4095; peak
  * RSS of M 2.22-2.29 GB in `bench model` against 2.10-2.16 GB, and 2.72 against 2.11 GB over
- * 20 steps (the kept heap holds its fragmentation). In a PPO step the trainer gives free memory
- * back once, between the critic's and the actor's updates ({@link releaseFreedMemory}), whose
- * working sets differ: `bench rl` M 5.79-5.93 s per step instead of 6.57-6.58, peak RSS
- * 4.06-4.43 GB against 3.65 GB. (Trimming after the actor too kept the RSS at 3.6 GB but made
- * the next critic update fault its memory in again: 6.3-6.7 s, no faster than the defaults.)
+ * 20 steps (the kept heap holds its fragmentation).
+ *
+ * In a PPO step the heap settles after a few steps to hold the critic's, the actor's and the
+ * sampler's working sets at once (the sampler's session is freed before its rebuild,
+ * `RolloutEngine.rebuildModel`), and then no phase faults pages in (`bench rl` M, page
+ * faults per update: ~300k in the first steps, 0-150 from the fourth). Giving the free heap
+ * back between the critic's and the actor's updates (`malloc_trim`) kept the peak RSS at
+ * 4.41 GB instead of 4.93 GB over 9 steps, but the actor then faulted ~305k pages (1.2 GB)
+ * back in on every step: 1.82-2.27 s per actor update instead of 1.64-1.88 s, 7.2 s per step
+ * instead of 6.0 s (medians of 8, same sitting).
  *
  * The train runner applies it ({@link keepFreedMemory} in `TrainRunner.create`); processes that
  * only sample or evaluate keep glibc's defaults. `GRLO_MALLOC=system` leaves glibc's defaults
@@ -33,10 +38,7 @@ const M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
 export const TRIM_THRESHOLD_BYTES = 2 ** 31 - 1;
 
 let applied: boolean | undefined;
-const LIBC = {
-  mallopt: { parameters: ["i32", "i32"], result: "i32" },
-  malloc_trim: { parameters: ["usize"], result: "i32" },
-} as const;
+const LIBC = { mallopt: { parameters: ["i32", "i32"], result: "i32" } } as const;
 let libc: Deno.DynamicLibrary<typeof LIBC>["symbols"] | undefined;
 
 /**
@@ -66,15 +68,6 @@ export function keepFreedMemory(): boolean {
   applied = libc.mallopt(M_MMAP_MAX, 0) === 1 &&
     libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) === 1;
   return applied;
-}
-
-/**
- * Returns the heap's free memory to the system now (glibc `malloc_trim(0)`), at a boundary
- * between phases whose working sets differ (the RL trainer: between the critic's and the
- * actor's updates). A no-op where {@link keepFreedMemory} is not in effect.
- */
-export function releaseFreedMemory(): void {
-  if (applied) libc!.malloc_trim(0n);
 }
 
 /**

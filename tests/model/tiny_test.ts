@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { valueModelConfig } from "../../lib/model/value_model.ts";
 import { join } from "node:path";
 import {
   benchConfig,
   checkParameters,
   createTinyModel,
   defineModelConfig,
+  forwardFlops,
   initParameters,
   loadModel,
   parameterSpecs,
@@ -169,4 +171,26 @@ Deno.test("benchConfig() gives the DESIGN.md S and M configs", () => {
   assert.ok(
     s.tieWordEmbeddings && m.tieWordEmbeddings && s.ropeTheta === 1e6 && s.arch === "qwen3",
   );
+});
+
+Deno.test("forwardFlops() counts 2 x matmul weights x tokens plus the attention square, and the tied head once", () => {
+  const base = {
+    arch: "qwen3",
+    hiddenSize: 8,
+    numHiddenLayers: 1,
+    numAttentionHeads: 2,
+    numKeyValueHeads: 1,
+    headDim: 4,
+    intermediateSize: 16,
+    vocabSize: 32,
+  } as const;
+  // q 8x8, k 4x8, v 4x8, o 8x8, gate/up/down 16x8 each: 576 weights; 3 rows of 5 tokens.
+  // Attention per row: 4 x 1 layer x 2 heads x 4 dims x 5^2 = 800.
+  const tied = defineModelConfig({ ...base, tieWordEmbeddings: true });
+  assert.equal(forwardFlops(tied, 3, 5), 2 * (576 + 32 * 8) * 15 + 800 * 3);
+  const untied = defineModelConfig({ ...base, tieWordEmbeddings: false });
+  assert.equal(forwardFlops(untied, 3, 5), 2 * (576 + 32 * 8) * 15 + 800 * 3);
+  // The value model has no LM head: its score head is one output row.
+  const value = valueModelConfig(tied);
+  assert.equal(forwardFlops(value, 3, 5), 2 * (576 + 8) * 15 + 800 * 3);
 });
