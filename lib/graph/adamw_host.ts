@@ -8,17 +8,25 @@
  * parameter is at hand:
  *
  * 1. {@link adamwMoments}: `m' = b1 m + (1-b1) g`, `v' = b2 v + (1-b2) g^2` over m and v, and
- *    the update `u = lr / (1-b1^t) * m' / (sqrt(v') / sqrt(1-b2^t) + eps)` over the gradient;
+ *    the update `u = lr / (1-b1^t) * (m' / (sqrt(v') / sqrt(1-b2^t) + eps))` over the gradient;
  * 2. {@link applyUpdate}: `p' = p (1 - lr wd) - u`, over the same array (the gradient's).
  *
- * Each value is evaluated in float64 and stored in the arrays' dtype, so m', v' and u are
- * rounded where the kernel rounds them: the results agree with the kernel's to the last bits
- * (torch.optim.AdamW's formula and order).
+ * Every value is one operation in the arrays' dtype, in the order of the kernel's graph, from
+ * the step's scalars rounded once to that dtype: so the results are the graph kernel's from the
+ * same scalars, and the same bytes whichever pass split or thread computed them. float32 arrays
+ * run in WebAssembly SIMD (`adamw_simd.ts`: JavaScript has no float32 arithmetic), float64 ones
+ * in the loops here.
  *
  * @module
  */
 
 import type { AdamWConfig } from "./adamw.ts";
+import {
+  simdAdamwFused,
+  simdAdamwMoments,
+  type SimdAdamWScalars,
+  simdApplyUpdate,
+} from "./adamw_simd.ts";
 
 /** A float host array the optimizer works on. */
 export type FloatArray = Float32Array | Float64Array;
@@ -35,21 +43,20 @@ export interface HostAdamWStep {
   config: AdamWConfig;
 }
 
-/** The per-step scalars of the update (the loops below read them into locals). */
-function stepConstants(o: HostAdamWStep) {
+/** The step's scalars, rounded to float32 when the arrays are float32 ones. */
+function stepScalars(o: HostAdamWStep, f32: boolean): SimdAdamWScalars {
   const { beta1: b1, beta2: b2, epsilon: eps, weightDecay } = o.config;
+  const r = f32 ? Math.fround : (x: number) => x;
   return {
-    b1,
-    b2,
-    c1: 1 - b1,
-    c2: 1 - b2,
-    eps,
-    s: o.gradScale,
-    // sqrt(v') / sqrt(1-b2^t) as a product with the reciprocal: one division per element
-    // instead of two (config M: 0.19 s instead of 0.25 s).
-    invSqrtBc2: 1 / Math.sqrt(1 - b2 ** o.step),
-    stepSize: o.lr / (1 - b1 ** o.step),
-    decay: 1 - o.lr * weightDecay,
+    s: r(o.gradScale),
+    b1: r(b1),
+    c1: r(1 - b1),
+    b2: r(b2),
+    c2: r(1 - b2),
+    stepSize: r(o.lr / (1 - b1 ** o.step)),
+    sqrtBc2: r(Math.sqrt(1 - b2 ** o.step)),
+    eps: r(eps),
+    decay: r(1 - o.lr * weightDecay),
   };
 }
 
@@ -68,13 +75,16 @@ export function adamwMoments(
   v: FloatArray,
   o: HostAdamWStep,
 ): void {
-  const { b1, b2, c1, c2, eps, s, invSqrtBc2, stepSize } = stepConstants(o), n = grad.length;
+  if (grad instanceof Float32Array) {
+    simdAdamwMoments(grad, m as Float32Array, v as Float32Array, stepScalars(o, true));
+    return;
+  }
+  const { s, b1, c1, b2, c2, stepSize, sqrtBc2, eps } = stepScalars(o, false), n = grad.length;
   for (let i = 0; i < n; i++) {
     const g = grad[i] * s;
     m[i] = m[i] * b1 + g * c1;
     v[i] = v[i] * b2 + g * g * c2;
-    // The stored (rounded) moments, as the kernel computes in the arrays' dtype.
-    grad[i] = stepSize * m[i] / (Math.sqrt(v[i]) * invSqrtBc2 + eps);
+    grad[i] = stepSize * (m[i] / (Math.sqrt(v[i]) / sqrtBc2 + eps));
   }
 }
 
@@ -86,12 +96,16 @@ export function adamwMoments(
  * @param o learning rate and weight decay (the rest is unused)
  */
 export function applyUpdate(param: FloatArray, update: FloatArray, o: HostAdamWStep): void {
-  const { decay } = stepConstants(o), n = param.length;
+  if (update instanceof Float32Array) {
+    simdApplyUpdate(param as Float32Array, update, stepScalars(o, true).decay);
+    return;
+  }
+  const { decay } = stepScalars(o, false), n = param.length;
   for (let i = 0; i < n; i++) update[i] = param[i] * decay - update[i];
 }
 
 /**
- * Both passes of the step in one loop (the same stored values as {@link adamwMoments} then
+ * Both passes of the step in one loop (the same values as {@link adamwMoments} then
  * {@link applyUpdate}, with each array read once): m, v become m' and v', and the gradient's
  * array the new parameter.
  *
@@ -108,14 +122,18 @@ export function adamwFused(
   v: FloatArray,
   o: HostAdamWStep,
 ): void {
-  const { b1, b2, c1, c2, eps, s, invSqrtBc2, stepSize, decay } = stepConstants(o);
+  if (grad instanceof Float32Array) {
+    const [p, mm, vv] = [param, m, v] as Float32Array[];
+    simdAdamwFused(p, grad, mm, vv, stepScalars(o, true));
+    return;
+  }
+  const { s, b1, c1, b2, c2, stepSize, sqrtBc2, eps, decay } = stepScalars(o, false);
   const n = grad.length;
   for (let i = 0; i < n; i++) {
     const g = grad[i] * s;
     m[i] = m[i] * b1 + g * c1;
     v[i] = v[i] * b2 + g * g * c2;
-    grad[i] = stepSize * m[i] / (Math.sqrt(v[i]) * invSqrtBc2 + eps); // u, stored (rounded)
-    grad[i] = param[i] * decay - grad[i];
+    grad[i] = param[i] * decay - stepSize * (m[i] / (Math.sqrt(v[i]) / sqrtBc2 + eps));
   }
 }
 

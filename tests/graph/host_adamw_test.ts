@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
-import { adamwHostStep, DEFAULT_ADAMW, type HostTensor, TrainRunner } from "../../lib/graph/mod.ts";
+import {
+  adamw,
+  adamwHostStep,
+  adamwMoments,
+  applyUpdate,
+  DEFAULT_ADAMW,
+  encodeModel,
+  Graph,
+  type HostTensor,
+  Session,
+  TrainRunner,
+} from "../../lib/graph/mod.ts";
 import { buildTrainArtifacts } from "../../lib/graph/mod.ts";
 import { adamwHostStepAll, workerShare } from "../../lib/graph/adamw_pool.ts";
+import { compileWat, generatedModule, moduleUrl, WASM_KERNELS } from "../../tasks/_wasm.ts";
 import { tinyCorpus, type TinyLmConfig, tinyLmInit, tinyLmLoss, tinyLmParams } from "./_tiny_lm.ts";
 
 const step = { lr: 3e-3, step: 4, gradScale: 0.7, config: { ...DEFAULT_ADAMW, weightDecay: 0.1 } };
@@ -141,4 +153,98 @@ Deno.test("a process that used the host optimizer's worker thread exits by itsel
   clearTimeout(timer);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), String(1 << 17));
+});
+
+/** The float32 AdamW step element by element, each operation rounded to float32 (`Math.fround`). */
+function fround32Step(p: number, g0: number, m: number, v: number, o: typeof step) {
+  const f = Math.fround, { beta1: b1, beta2: b2, epsilon, weightDecay } = o.config;
+  const g = f(g0 * f(o.gradScale));
+  const m2 = f(f(m * f(b1)) + f(g * f(1 - b1)));
+  const v2 = f(f(v * f(b2)) + f(f(g * g) * f(1 - b2)));
+  const denom = f(f(f(Math.sqrt(v2)) / f(Math.sqrt(1 - b2 ** o.step))) + f(epsilon));
+  const u = f(f(o.lr / (1 - b1 ** o.step)) * f(m2 / denom));
+  return { p: f(f(p * f(1 - o.lr * weightDecay)) - u), u, m: m2, v: v2 };
+}
+
+Deno.test("the float32 host AdamW step is float32 arithmetic in the kernel graph's order, bit for bit, over chunk borders and ragged tails", () => {
+  // 4096 elements per chunk in adamw_simd.ts; 4 lanes per instruction.
+  for (const n of [1, 3, 4, 7, 4096, 4097, 3 * 4096 + 5]) {
+    const make = () => new Float32Array(n);
+    const p = filled(make, n, 0), g = filled(make, n, 1), m = filled(make, n, 2);
+    const v = filled(make, n, 3).map(Math.abs);
+    g[0] = 0; // no gradient: the moments only decay
+    if (n > 2) g[2] = 3e4; // large: g^2 near float32's range
+    const want = Array.from({ length: n }, (_, i) => fround32Step(p[i], g[i], m[i], v[i], step));
+    const fused = { grad: g.slice(), m: m.slice(), v: v.slice() };
+    adamwHostStep({ param: p, ...fused }, step);
+    const split = { grad: g.slice(), m: m.slice(), v: v.slice() };
+    adamwMoments(split.grad, split.m, split.v, step);
+    const u = split.grad.slice();
+    applyUpdate(p, split.grad, step);
+    for (let i = 0; i < n; i++) {
+      const w = want[i], at = `n=${n} [${i}]`;
+      assert.equal(fused.grad[i], w.p, `fused p' ${at}`);
+      assert.equal(fused.m[i], w.m, `fused m' ${at}`);
+      assert.equal(fused.v[i], w.v, `fused v' ${at}`);
+      assert.equal(u[i], w.u, `pass 1 u ${at}`);
+      assert.equal(split.grad[i], w.p, `pass 2 p' ${at}`);
+      assert.equal(split.m[i], w.m, `pass 1 m' ${at}`);
+    }
+    assert.ok(Number.isFinite(fused.grad[n > 2 ? 2 : 0]), `n=${n}: a large gradient stays finite`);
+  }
+});
+
+Deno.test("the host AdamW step gives the AdamW kernel's values when run by onnxruntime on the same arrays", async () => {
+  const n = 5000, shape = [n];
+  const g = new Graph("adamw");
+  const [pv, gv, mv, vv] = ["p", "g", "m", "v"].map((k) => g.input(k, "float32", shape));
+  const lr = g.input("lr", "float32", []), st = g.input("step", "float32", []);
+  const out = adamw(pv, gv, mv, vv, lr, st, step.config);
+  out.forEach((o, i) => g.output(o, ["p2", "m2", "v2"][i]));
+  const session = await Session.create(encodeModel(g), { threads: 1 });
+  const make = () => new Float32Array(n);
+  const p = filled(make, n, 0), grad = filled(make, n, 1), m = filled(make, n, 2);
+  const v = filled(make, n, 3).map(Math.abs);
+  // The kernel sees no clipping scale, so the host step runs with gradScale 1; lr is a
+  // float32 input, so the host gets the same float32 value.
+  const o = { ...step, gradScale: 1, lr: Math.fround(step.lr) };
+  const f32 = (data: Float32Array, s: number[] = shape) => ({
+    dtype: "float32" as const,
+    shape: s,
+    data,
+  });
+  const res = await session.run({
+    p: f32(p),
+    g: f32(grad),
+    m: f32(m),
+    v: f32(v),
+    lr: f32(new Float32Array([o.lr]), []),
+    step: f32(new Float32Array([o.step]), []),
+  });
+  await session.release();
+  const host = { grad: grad.slice(), m: m.slice(), v: v.slice() };
+  adamwHostStep({ param: p, ...host }, o);
+  assert.deepEqual(host.m, res.m2.data, "m'");
+  assert.deepEqual(host.v, res.v2.data, "v'");
+  // p' goes through the bias corrections, which the graph computes in float32 (Pow, then Sub
+  // from 1) and the host in float64, rounded once: 1 - 0.999^4 = 0.004 loses ~8 bits to
+  // cancellation in float32, so the graph's u is off by up to ~2e-5 of itself.
+  const want = res.p2.data as Float32Array;
+  for (let i = 0; i < n; i++) {
+    const u = Math.abs(fround32Step(p[i], grad[i], m[i], v[i], o).u);
+    const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want[i]) || 1e-38)) - 23);
+    assert.ok(
+      Math.abs(host.grad[i] - want[i]) <= 2 * ulp + 3e-5 * u,
+      `p'[${i}]: ${host.grad[i]} vs ${want[i]} (u ${u})`,
+    );
+  }
+});
+
+Deno.test("every generated WebAssembly module holds the compile of its .wat source (run deno task build-wasm after editing one)", async () => {
+  for (const k of WASM_KERNELS) {
+    const bytes = await compileWat(k);
+    assert.ok(bytes.length > 100, `${k.wat} compiles to ${bytes.length} bytes`);
+    const committed = await Deno.readTextFile(moduleUrl(k));
+    assert.equal(committed, generatedModule(k, bytes), `${k.module} is stale`);
+  }
 });
