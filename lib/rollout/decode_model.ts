@@ -95,9 +95,28 @@ export interface StepModel {
   release(): Promise<void>;
 }
 
+/** Options of {@link OrtStepModel.create}: the session's, and how a prefill feeds its empty cache. */
+export interface StepModelOptions extends SessionOptions {
+  /**
+   * Feed a prefill's empty cache (P = 0) as one masked slot of zeros instead (P = 1, its mask
+   * column 0): its softmax weight is exactly 0 for every real token, so the probabilities and the
+   * real positions' keys and values are the same (a padding position, which sees no key, spreads
+   * its attention over the slot too; it stays masked in every later step). onnxruntime-node
+   * 1.30's WebGPU provider crashes (SIGSEGV) on a MatMul whose inner dimension is 0, which the
+   * past part of `prefixAttention` is when P = 0 (found on Mesa's lavapipe Vulkan,
+   * 2026-12-02). @default true on the WebGPU provider, else false
+   */
+  emptyCacheSlot?: boolean;
+}
+
 /** The sampler's graph in an onnxruntime session. */
 export class OrtStepModel implements StepModel {
-  private constructor(readonly config: ModelConfig, private readonly session: Session) {}
+  private constructor(
+    readonly config: ModelConfig,
+    private readonly session: Session,
+    /** Whether a prefill's empty cache is fed as one masked slot (see {@link StepModelOptions}). */
+    readonly emptyCacheSlot: boolean,
+  ) {}
 
   /**
    * Builds the graph and opens its session.
@@ -110,15 +129,21 @@ export class OrtStepModel implements StepModel {
   static async create(
     config: ModelConfig,
     params: ReadonlyMap<string, F32Tensor>,
-    options: SessionOptions = {},
+    options: StepModelOptions = {},
   ): Promise<OrtStepModel> {
+    const { emptyCacheSlot, ...sessionOptions } = options;
     const { model, externalData } = encodeModelExternal(buildSamplerGraph(config, params));
-    const session = await Session.create(model, { memPattern: false, ...options, externalData });
-    return new OrtStepModel(config, session);
+    const session = await Session.create(model, {
+      memPattern: false,
+      ...sessionOptions,
+      externalData,
+    });
+    return new OrtStepModel(config, session, emptyCacheSlot ?? session.ep === "webgpu");
   }
 
   /** Runs one prefill or decode call. */
   async run(input: ModelStepInput): Promise<ModelStepOutput> {
+    if (input.pastLength === 0 && this.emptyCacheSlot) input = withMaskedSlot(this.config, input);
     const { batch: B, seq: T, pastLength: P } = input;
     const c = this.config, L = c.numHiddenLayers;
     const feeds: Parameters<Session["run"]>[0] = {
@@ -149,4 +174,20 @@ export class OrtStepModel implements StepModel {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** A prefill's input with its empty cache replaced by one masked slot of zeros (P = 1). */
+function withMaskedSlot(c: ModelConfig, input: ModelStepInput): ModelStepInput {
+  const { batch: B, seq: T } = input;
+  const slot = new Float32Array(B * c.numKeyValueHeads * c.headDim);
+  const mask = new BigInt64Array(B * (T + 1)); // column 0 of each row stays 0
+  for (let b = 0; b < B; b++) {
+    mask.set(input.attentionMask.subarray(b * T, (b + 1) * T), b * (T + 1) + 1);
+  }
+  return {
+    ...input,
+    attentionMask: mask,
+    past: input.past.map(() => slot),
+    pastLength: 1,
+  };
 }
