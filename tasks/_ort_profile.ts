@@ -55,10 +55,12 @@ export async function summarizeProfile(prefix: string, top = 12): Promise<string
   return lines.join("\n");
 }
 
-/** One profiled node run: its name, op type, duration (µs) and output shapes. */
+/** One profiled node run: its name, op type, provider, duration (µs) and output shapes. */
 export interface ProfiledNode {
   name: string;
   op: string;
+  /** The execution provider that ran it (`CPUExecutionProvider`, `WebGpuExecutionProvider`). */
+  provider: string;
   us: number;
   /** Start, µs from the trace's origin. */
   ts: number;
@@ -84,7 +86,11 @@ export async function readProfile(prefix: string): Promise<ProfileTrace> {
   if (!newest) throw new Error(`no onnxruntime profile found for ${prefix}*.json`);
   type Ev = TraceEvent & {
     ts?: number;
-    args?: { op_name?: string; output_type_shape?: Record<string, number[]>[] };
+    args?: {
+      op_name?: string;
+      provider?: string;
+      output_type_shape?: Record<string, number[]>[];
+    };
   };
   const events = JSON.parse(await Deno.readTextFile(newest.path)) as Ev[];
   const runs = events.filter((e) => e.name === "model_run").map((e) => ({
@@ -99,6 +105,7 @@ export async function readProfile(prefix: string): Promise<ProfileTrace> {
     run?.nodes.push({
       name: e.name.slice(0, -"_kernel_time".length),
       op: e.args.op_name,
+      provider: e.args.provider ?? "",
       us: e.dur ?? 0,
       ts,
       outputShapes: (e.args.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),

@@ -8,6 +8,7 @@
 
 import * as ort from "onnxruntime-node";
 import type { DType, HostArray } from "./dtype.ts";
+import { lowerForWebGpu } from "./lower_webgpu.ts";
 import type { ExternalTensorData } from "./onnx.ts";
 
 /** A host tensor: dtype, concrete shape, data. */
@@ -105,6 +106,10 @@ export class Session {
     }
     so.extra = nest({ ...DEFAULT_CONFIG_ENTRIES, ...options.extra });
     if (options.externalData) so.externalData = options.externalData;
+    // The WebGPU provider has no FusedMatMul kernel: those nodes become Gemm (lower_webgpu.ts).
+    if (ep === "webgpu") {
+      model = lowerForWebGpu(typeof model === "string" ? await Deno.readFile(model) : model);
+    }
     try {
       const s = typeof model === "string"
         ? await ort.InferenceSession.create(model, so)
