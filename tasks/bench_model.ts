@@ -25,6 +25,7 @@ import { CliError, parseCli, positiveInt, splitList } from "../lib/cli.ts";
 import {
   buildTrainArtifacts,
   encodeModel,
+  type ExecutionProvider,
   type HostTensor,
   measureGemm,
   median,
@@ -33,7 +34,9 @@ import {
   TrainRunner,
 } from "../lib/graph/mod.ts";
 import {
+  BENCH_CONFIGS,
   benchConfig,
+  type BenchConfigName,
   buildCausalLmGraph,
   forwardFlops,
   initParameters,
@@ -48,7 +51,24 @@ const spec = {
   command: "deno task bench model",
   summary: "Forward and train-step throughput of the Qwen3 graphs on bench configs S and M.",
   options: {
-    configs: { type: "string", default: "S,M", valueName: "S,M", description: "bench configs" },
+    configs: {
+      type: "string",
+      default: "S,M",
+      valueName: "S,M,0.6B",
+      description: "bench configs (0.6B: Qwen3-0.6B's shape, for GPU providers)",
+    },
+    ep: {
+      type: "string",
+      default: "cpu",
+      valueName: "cpu|cuda|webgpu",
+      description: "execution provider; the MatMul peak is measured on the same one",
+    },
+    "peak-size": {
+      type: "string",
+      default: "auto",
+      valueName: "N|auto",
+      description: "N of the N^3 MatMul peak (auto: 2048 on the CPU provider, else 8192)",
+    },
     runs: {
       type: "string",
       default: "5",
@@ -76,6 +96,8 @@ const spec = {
 export interface ModelBenchRecord {
   bench: "model";
   config: string;
+  /** The execution provider. */
+  ep: ExecutionProvider;
   mode: "forward" | "train";
   batch: number;
   seq: number;
@@ -133,7 +155,7 @@ export function lmBatch(c: ModelConfig, batch: number, seq: number): Record<stri
 }
 
 async function benchOne(
-  name: "S" | "M",
+  name: BenchConfigName,
   mode: "forward" | "train",
   o: {
     batch: number;
@@ -142,6 +164,7 @@ async function benchOne(
     runs: number;
     profile: boolean;
     optimizer?: "graph" | "host";
+    ep: ExecutionProvider;
   },
   peak: () => Promise<{ wall: number; cpu: number }>,
 ): Promise<ModelBenchRecord> {
@@ -150,7 +173,7 @@ async function benchOne(
   const paramBytes = [...params.values()].reduce((n, t) => n + t.data.byteLength, 0);
   const feeds = lmBatch(c, o.batch, o.seq);
   const profilePrefix = o.profile ? `/tmp/grlo-bench-model-${name}-${mode}` : undefined;
-  const sessionOptions = { ...benchSession(o.threads), profilePrefix };
+  const sessionOptions = { ...benchSession(o.threads, o.ep), profilePrefix };
   const before = await peak();
   const rss = new RssPeak();
   rss.reset();
@@ -189,6 +212,7 @@ async function benchOne(
   return {
     bench: "model",
     config: name,
+    ep: o.ep,
     mode,
     batch: o.batch,
     seq: o.seq,
@@ -206,11 +230,23 @@ async function benchOne(
   };
 }
 
-/** Session options of every bench session: CPU, fixed threads, no spinning (CPU time = work). */
-function benchSession(threads: number): SessionOptions {
+/** Session options of every bench session: the provider (CPU by default) and fixed threads. */
+function benchSession(threads: number, ep: ExecutionProvider): SessionOptions {
   // onnxruntime's defaults (spinning worker threads) except the arena, which the train
   // runner disables: measured on config M train, spinning off cost 15% and the arena 700 MB.
-  return { ep: "cpu", threads };
+  return { ep, threads };
+}
+
+/** The `--peak-size` value: a positive size, or `auto` (2048 on the CPU provider, else 8192). */
+export function peakSizeOption(v: string, ep: ExecutionProvider): number {
+  if (v === "auto") return ep === "cpu" ? 2048 : 8192;
+  return positiveInt("peak-size", v);
+}
+
+/** The `--ep` value, checked. */
+export function providerOption(v: string): ExecutionProvider {
+  if (v === "cpu" || v === "cuda" || v === "webgpu") return v;
+  throw new CliError(`--ep: "${v}" is not cpu, cuda or webgpu`);
 }
 
 function optimizerOption(v: string): "graph" | "host" | undefined {
@@ -228,21 +264,27 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
   }
   const configs = splitList(cli.values.configs);
   for (const c of configs) {
-    if (c !== "S" && c !== "M") throw new CliError(`--configs: unknown config "${c}" (S, M)`);
+    if (!(BENCH_CONFIGS as readonly string[]).includes(c)) {
+      throw new CliError(`--configs: unknown config "${c}" (${BENCH_CONFIGS.join(", ")})`);
+    }
   }
   const o = {
     batch: positiveInt("batch", cli.values.batch),
     seq: positiveInt("seq", cli.values.seq),
     threads: positiveInt("threads", cli.values.threads),
+    ep: providerOption(cli.values.ep),
     runs: positiveInt("runs", cli.values.runs),
     profile: cli.values.profile,
     optimizer: optimizerOption(cli.values.optimizer),
   };
-  const peak = () => measureGemm({ session: benchSession(o.threads), runs: 3 });
+  // A GPU's peak needs a larger product than a 2-core CPU's (and its inputs cross the bus).
+  const peakSize = peakSizeOption(cli.values["peak-size"], o.ep);
+  const peak = () =>
+    measureGemm({ session: benchSession(o.threads, o.ep), runs: 3, size: peakSize });
   const load = () => Deno.loadavg()[0].toFixed(2);
   console.log(
-    `batch ${o.batch} x seq ${o.seq}, fp32, ${o.threads} threads; ratios against the fp32 MatMul ` +
-      `peak (2048^3) measured before and after each measurement; load average ${load()}`,
+    `batch ${o.batch} x seq ${o.seq}, fp32, ${o.ep}, ${o.threads} threads; ratios against the fp32 ` +
+      `MatMul peak (${peakSize}^3) measured before and after each measurement; load average ${load()}`,
   );
   const columns: [string, (r: ModelBenchRecord) => string][] = [
     ["config", (r) => r.config],
@@ -262,7 +304,7 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     cells.map((c, i) => c.padStart(i < 2 ? 0 : 12).padEnd(i < 2 ? 8 : 0)).join("");
   console.log(row(columns.map(([h]) => h)));
   const records: ModelBenchRecord[] = [];
-  for (const name of configs as ("S" | "M")[]) {
+  for (const name of configs as BenchConfigName[]) {
     for (const mode of ["forward", "train"] as const) {
       const r = await benchOne(name, mode, o, peak);
       records.push(r);

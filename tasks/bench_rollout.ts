@@ -31,13 +31,17 @@
 import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { encodeModel, Graph, measureGemmPeak, median, op, Session } from "../lib/graph/mod.ts";
 import {
+  BENCH_CONFIGS,
   benchConfig,
+  type BenchConfigName,
   forwardFlops,
   initParameters,
   type ModelConfig,
   parameterSpecs,
 } from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
+import { peakSizeOption, providerOption } from "./bench_model.ts";
+import type { ExecutionProvider } from "../lib/graph/mod.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
 import { RssPeak } from "../lib/util/proc.ts";
 
@@ -50,6 +54,18 @@ const spec = {
     prompt: { type: "string", default: "64", valueName: "T", description: "prompt tokens" },
     new: { type: "string", default: "128", valueName: "N", description: "new tokens per sequence" },
     threads: { type: "string", default: "2", valueName: "N", description: "intra-op threads" },
+    ep: {
+      type: "string",
+      default: "cpu",
+      valueName: "cpu|cuda|webgpu",
+      description: "execution provider (off the CPU only the compute bound is measured, on it)",
+    },
+    "peak-size": {
+      type: "string",
+      default: "auto",
+      valueName: "N|auto",
+      description: "N of the N^3 MatMul peak (auto: 2048 on the CPU provider, else 8192)",
+    },
     lengths: {
       type: "string",
       default: "fixed",
@@ -73,6 +89,8 @@ const spec = {
 export interface RolloutBenchRecord {
   bench: "rollout";
   config: string;
+  /** The execution provider. */
+  ep: ExecutionProvider;
   batch: number;
   prompt: number;
   new_tokens: number;
@@ -179,7 +197,9 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
   const v = cli.values;
   const configs = splitList(v.configs);
   for (const c of configs) {
-    if (c !== "S" && c !== "M") throw new CliError(`--configs: unknown config "${c}" (S, M)`);
+    if (!(BENCH_CONFIGS as readonly string[]).includes(c)) {
+      throw new CliError(`--configs: unknown config "${c}" (${BENCH_CONFIGS.join(", ")})`);
+    }
   }
   const batches = splitList(v.batches).map((b) => positiveInt("batches", b));
   if (v.lengths !== "fixed" && v.lengths !== "varied") {
@@ -192,15 +212,16 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
     positiveInt("threads", v.threads),
     positiveInt("runs", v.runs),
   ];
+  const ep = providerOption(v.ep);
   const tokenizer = createTokenizer(byteLevelTokenizerFiles());
 
   const records: RolloutBenchRecord[] = [];
-  for (const name of configs as ("S" | "M")[]) {
+  for (const name of configs as BenchConfigName[]) {
     const config = benchConfig(name);
     const params = initParameters(config, { seed: 1 });
     for (const B of batches) {
       const gen = await LocalGenerator.create(config, params, tokenizer, {
-        session: { threads },
+        session: { threads, ep },
         maxBatch: B,
       });
       const requests = (salt: number) =>
@@ -244,6 +265,7 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
       records.push({
         bench: "rollout",
         config: name,
+        ep,
         batch: B,
         prompt: P,
         new_tokens: N,
@@ -271,28 +293,34 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
     }
   }
   // Bandwidth and the MatMul peak last, so their buffers do not sit in the decode runs' RSS.
-  const ortBw = await ortReadBandwidth(threads);
-  const copyBw = copyBandwidth();
-  const peak = await measureGemmPeak({ threads });
+  // Off the CPU provider, the host's memory bandwidth bounds nothing: only the compute bound
+  // (the MatMul peak on that provider) is measured, and the bandwidth columns stay 0.
+  const onCpu = ep === "cpu";
+  const ortBw = onCpu ? await ortReadBandwidth(threads) : 0;
+  const copyBw = onCpu ? copyBandwidth() : 0;
+  const peak = await measureGemmPeak({
+    session: { threads, ep },
+    size: peakSizeOption(v["peak-size"], ep),
+  });
   console.log(
-    `memory bandwidth: onnxruntime read ${ortBw.toFixed(1)} GB/s (${threads} threads, 512 MB), ` +
-      `TypedArray copy ${copyBw.toFixed(1)} GB/s (read+write); MatMul peak ${
+    `${ep}: memory bandwidth: onnxruntime read ${ortBw.toFixed(1)} GB/s (${threads} threads, ` +
+      `512 MB), TypedArray copy ${copyBw.toFixed(1)} GB/s (read+write); MatMul peak ${
         peak.toFixed(1)
       } GFLOP/s`,
   );
   for (const r of records) {
-    const config = benchConfig(r.config as "S" | "M");
+    const config = benchConfig(r.config as BenchConfigName);
     const stepBytes = weightBytes(config) + r.kv_mb_per_step * 2 ** 20;
     // A working set that fits in the cache reads faster than 512 MB from memory: the bound
     // takes the faster of the two reads (the stricter bound).
-    const cached = await ortReadBandwidth(threads, stepBytes);
+    const cached = onCpu ? await ortReadBandwidth(threads, stepBytes) : 0;
     const bandwidth = Math.max(ortBw, copyBw, cached);
-    const bound = (r.rows_per_step * bandwidth * 1e9) / stepBytes;
+    const bound = onCpu ? (r.rows_per_step * bandwidth * 1e9) / stepBytes : Infinity;
     const compute = (peak * 1e9) / r.flops_per_token;
     const roofline = Math.min(bound, compute);
     r.bandwidth_gbs = round1(bandwidth);
-    r.bound_tokens_per_s = round1(bound);
-    r.ratio_to_bound = Math.round((r.tokens_per_s / bound) * 1000) / 1000;
+    r.bound_tokens_per_s = onCpu ? round1(bound) : 0;
+    r.ratio_to_bound = onCpu ? Math.round((r.tokens_per_s / bound) * 1000) / 1000 : 0;
     r.gemm_peak_gflops = round1(peak);
     r.compute_bound_tokens_per_s = round1(compute);
     r.roofline_tokens_per_s = round1(roofline);

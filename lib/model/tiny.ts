@@ -110,20 +110,40 @@ export async function createTinyModel(
   return params;
 }
 
+/** Names of the benchmark configs ({@link benchConfig}). */
+export const BENCH_CONFIGS = ["S", "M", "0.6B"] as const;
+
+/** A benchmark config's name. */
+export type BenchConfigName = typeof BENCH_CONFIGS[number];
+
 /**
  * The standard benchmark configs shared by all benches: Qwen3-shaped, fp32, tied embeddings,
  * rope theta 1e6. S = hidden 256, 4 layers, 4 heads / 2 kv, head_dim 64, intermediate 768,
  * vocab 8192; M = hidden 512, 8 layers, 8 heads / 4 kv, head_dim 64, intermediate 1536,
- * vocab 32768.
+ * vocab 32768; 0.6B = Qwen3-0.6B's shape (hidden 1024, 28 layers, 16 heads / 8 kv, head_dim
+ * 128, intermediate 3072, vocab 151936; 596M parameters), for GPU providers.
  *
- * @param size "S" or "M"
+ * @param size "S", "M" or "0.6B"
  * @returns the config
  */
-export function benchConfig(size: "S" | "M"): ModelConfig {
-  const common = { arch: "qwen3", headDim: 64, ropeTheta: 1e6, tieWordEmbeddings: true } as const;
+export function benchConfig(size: BenchConfigName): ModelConfig {
+  const common = { arch: "qwen3", ropeTheta: 1e6, tieWordEmbeddings: true } as const;
+  if (size === "0.6B") {
+    return defineModelConfig({
+      ...common,
+      headDim: 128,
+      hiddenSize: 1024,
+      numHiddenLayers: 28,
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      intermediateSize: 3072,
+      vocabSize: 151936,
+    });
+  }
   return size === "S"
     ? defineModelConfig({
       ...common,
+      headDim: 64,
       hiddenSize: 256,
       numHiddenLayers: 4,
       numAttentionHeads: 4,
@@ -133,6 +153,7 @@ export function benchConfig(size: "S" | "M"): ModelConfig {
     })
     : defineModelConfig({
       ...common,
+      headDim: 64,
       hiddenSize: 512,
       numHiddenLayers: 8,
       numAttentionHeads: 8,

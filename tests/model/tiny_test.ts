@@ -194,3 +194,14 @@ Deno.test("forwardFlops() counts 2 x matmul weights x tokens plus the attention 
   const value = valueModelConfig(tied);
   assert.equal(forwardFlops(value, 3, 5), 2 * (576 + 8) * 15 + 800 * 3);
 });
+
+Deno.test("benchConfig('0.6B') has Qwen3-0.6B's shape and its 596,049,920 parameters", () => {
+  const c = benchConfig("0.6B");
+  assert.equal(c.qkNorm, true);
+  assert.equal(c.tieWordEmbeddings, true);
+  // Per layer: q 1024x2048, k and v 1024x1024, o 2048x1024, MLP 3 x 1024x3072, four norms
+  // (1024, 1024, 128, 128) = 15,730,944; x 28, plus the embedding 151936x1024 and the final norm.
+  const n = parameterSpecs(c).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  assert.equal(n, 28 * 15_730_944 + 151_936 * 1024 + 1024);
+  assert.equal(n, 596_049_920);
+});
