@@ -84,6 +84,10 @@ function chunked(
 
 const B = 4; // bytes per element
 
+/** Pass 1's scalars in the kernels' parameter order (`adamw_simd.wat`). */
+const momentScalars = (c: SimdAdamWScalars) =>
+  [c.s, c.b1, c.c1, c.b2, c.c2, c.stepSize, c.sqrtBc2, c.eps] as const;
+
 /**
  * Both passes in place: m, v become m' and v', the gradient's array the new parameter.
  *
@@ -100,23 +104,12 @@ export function simdAdamwFused(
   v: Float32Array,
   c: SimdAdamWScalars,
 ): void {
-  chunked([param, grad, m, v], [1, 2, 3], (k, n) =>
-    k.fused(
-      SLOT[0] * B,
-      SLOT[1] * B,
-      SLOT[2] * B,
-      SLOT[3] * B,
-      n,
-      c.s,
-      c.b1,
-      c.c1,
-      c.b2,
-      c.c2,
-      c.stepSize,
-      c.sqrtBc2,
-      c.eps,
-      c.decay,
-    ));
+  const k1 = momentScalars(c);
+  chunked(
+    [param, grad, m, v],
+    [1, 2, 3],
+    (k, n) => k.fused(SLOT[0] * B, SLOT[1] * B, SLOT[2] * B, SLOT[3] * B, n, ...k1, c.decay),
+  );
 }
 
 /**
@@ -133,21 +126,12 @@ export function simdAdamwMoments(
   v: Float32Array,
   c: SimdAdamWScalars,
 ): void {
-  chunked([grad, m, v], [0, 1, 2], (k, n) =>
-    k.moments(
-      SLOT[0] * B,
-      SLOT[1] * B,
-      SLOT[2] * B,
-      n,
-      c.s,
-      c.b1,
-      c.c1,
-      c.b2,
-      c.c2,
-      c.stepSize,
-      c.sqrtBc2,
-      c.eps,
-    ));
+  const k1 = momentScalars(c);
+  chunked(
+    [grad, m, v],
+    [0, 1, 2],
+    (k, n) => k.moments(SLOT[0] * B, SLOT[1] * B, SLOT[2] * B, n, ...k1),
+  );
 }
 
 /**
