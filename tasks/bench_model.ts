@@ -21,7 +21,7 @@
  * @module
  */
 
-import { CliError, parseCli, positiveInt, splitList } from "../lib/cli.ts";
+import { CliError, parseCli, positiveInt } from "../lib/cli.ts";
 import {
   buildTrainArtifacts,
   encodeModel,
@@ -34,7 +34,6 @@ import {
   TrainRunner,
 } from "../lib/graph/mod.ts";
 import {
-  BENCH_CONFIGS,
   benchConfig,
   type BenchConfigName,
   buildCausalLmGraph,
@@ -46,6 +45,7 @@ import {
 } from "../lib/model/mod.ts";
 import { cpuSeconds, RssPeak } from "../lib/util/proc.ts";
 import { summarizeProfile } from "./_ort_profile.ts";
+import { configsOption, peakSizeOption, providerOption } from "./_bench_options.ts";
 
 const spec = {
   command: "deno task bench model",
@@ -237,18 +237,6 @@ function benchSession(threads: number, ep: ExecutionProvider): SessionOptions {
   return { ep, threads };
 }
 
-/** The `--peak-size` value: a positive size, or `auto` (2048 on the CPU provider, else 8192). */
-export function peakSizeOption(v: string, ep: ExecutionProvider): number {
-  if (v === "auto") return ep === "cpu" ? 2048 : 8192;
-  return positiveInt("peak-size", v);
-}
-
-/** The `--ep` value, checked. */
-export function providerOption(v: string): ExecutionProvider {
-  if (v === "cpu" || v === "cuda" || v === "webgpu") return v;
-  throw new CliError(`--ep: "${v}" is not cpu, cuda or webgpu`);
-}
-
 function optimizerOption(v: string): "graph" | "host" | undefined {
   if (v === "auto") return undefined;
   if (v === "graph" || v === "host") return v;
@@ -262,12 +250,7 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     console.log(cli.helpText);
     return [];
   }
-  const configs = splitList(cli.values.configs);
-  for (const c of configs) {
-    if (!(BENCH_CONFIGS as readonly string[]).includes(c)) {
-      throw new CliError(`--configs: unknown config "${c}" (${BENCH_CONFIGS.join(", ")})`);
-    }
-  }
+  const configs = configsOption(cli.values.configs);
   const o = {
     batch: positiveInt("batch", cli.values.batch),
     seq: positiveInt("seq", cli.values.seq),
@@ -304,7 +287,7 @@ export async function benchModel(args: string[] = []): Promise<ModelBenchRecord[
     cells.map((c, i) => c.padStart(i < 2 ? 0 : 12).padEnd(i < 2 ? 8 : 0)).join("");
   console.log(row(columns.map(([h]) => h)));
   const records: ModelBenchRecord[] = [];
-  for (const name of configs as BenchConfigName[]) {
+  for (const name of configs) {
     for (const mode of ["forward", "train"] as const) {
       const r = await benchOne(name, mode, o, peak);
       records.push(r);

@@ -31,7 +31,6 @@
 import { CliError, parseCli, positiveInt, runMain, splitList } from "../lib/cli.ts";
 import { encodeModel, Graph, measureGemmPeak, median, op, Session } from "../lib/graph/mod.ts";
 import {
-  BENCH_CONFIGS,
   benchConfig,
   type BenchConfigName,
   forwardFlops,
@@ -40,7 +39,7 @@ import {
   parameterSpecs,
 } from "../lib/model/mod.ts";
 import { LocalGenerator } from "../lib/rollout/local.ts";
-import { peakSizeOption, providerOption } from "./bench_model.ts";
+import { configsOption, peakSizeOption, providerOption } from "./_bench_options.ts";
 import type { ExecutionProvider } from "../lib/graph/mod.ts";
 import { byteLevelTokenizerFiles, createTokenizer } from "../lib/tokenizer/mod.ts";
 import { RssPeak } from "../lib/util/proc.ts";
@@ -195,12 +194,7 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
     return [];
   }
   const v = cli.values;
-  const configs = splitList(v.configs);
-  for (const c of configs) {
-    if (!(BENCH_CONFIGS as readonly string[]).includes(c)) {
-      throw new CliError(`--configs: unknown config "${c}" (${BENCH_CONFIGS.join(", ")})`);
-    }
-  }
+  const configs = configsOption(v.configs);
   const batches = splitList(v.batches).map((b) => positiveInt("batches", b));
   if (v.lengths !== "fixed" && v.lengths !== "varied") {
     throw new CliError(`--lengths: expected fixed or varied, got "${v.lengths}"`);
@@ -216,7 +210,7 @@ export async function benchRollout(args: string[]): Promise<RolloutBenchRecord[]
   const tokenizer = createTokenizer(byteLevelTokenizerFiles());
 
   const records: RolloutBenchRecord[] = [];
-  for (const name of configs as BenchConfigName[]) {
+  for (const name of configs) {
     const config = benchConfig(name);
     const params = initParameters(config, { seed: 1 });
     for (const B of batches) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { peakSizeOption, providerOption } from "../tasks/bench_model.ts";
+import { peakSizeOption, providerOption } from "../tasks/_bench_options.ts";
 
 Deno.test("the benches' --ep takes cpu, cuda or webgpu and names the accepted values otherwise", () => {
   for (const ep of ["cpu", "cuda", "webgpu"] as const) assert.equal(providerOption(ep), ep);

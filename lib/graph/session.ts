@@ -59,11 +59,21 @@ export const DEFAULT_CONFIG_ENTRIES: Readonly<Record<string, string>> = {
   "session.force_spinning_stop": "1",
 };
 
+/** The execution providers the kit knows, in the order its messages list them. */
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ["cpu", "cuda", "webgpu"];
+
+/** Whether `value` names an execution provider the kit knows. */
+export function isExecutionProvider(value: string): value is ExecutionProvider {
+  return (EXECUTION_PROVIDERS as readonly string[]).includes(value);
+}
+
 /** The provider from `GRLO_EP`, validated. */
 export function defaultProvider(): ExecutionProvider {
   const ep = (Deno.env.get("GRLO_EP") ?? "cpu").toLowerCase();
-  if (ep !== "cpu" && ep !== "cuda" && ep !== "webgpu") {
-    throw new Error(`GRLO_EP="${ep}" is not a known execution provider (cpu, cuda, webgpu)`);
+  if (!isExecutionProvider(ep)) {
+    throw new Error(
+      `GRLO_EP="${ep}" is not a known execution provider (${EXECUTION_PROVIDERS.join(", ")})`,
+    );
   }
   return ep;
 }
@@ -106,10 +116,10 @@ export class Session {
     }
     so.extra = nest({ ...DEFAULT_CONFIG_ENTRIES, ...options.extra });
     if (options.externalData) so.externalData = options.externalData;
-    // The WebGPU provider has no FusedMatMul kernel: those nodes become Gemm (lower_webgpu.ts).
-    if (ep === "webgpu") {
-      model = lowerForWebGpu(typeof model === "string" ? await Deno.readFile(model) : model);
-    }
+    // The WebGPU provider lacks FusedMatMul and LogSoftmax kernels: model bytes get standard
+    // forms of them (lower_webgpu.ts). A model path is passed as it is, so that onnxruntime
+    // still finds external data files beside it.
+    if (ep === "webgpu" && typeof model !== "string") model = lowerForWebGpu(model);
     try {
       const s = typeof model === "string"
         ? await ort.InferenceSession.create(model, so)
